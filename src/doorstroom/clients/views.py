@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from doorstroom.accounts.permissions import rule
+from doorstroom.audit.services import Actor
+from doorstroom.clients import selectors, services
+from doorstroom.clients.forms import ClientRegisterForm, ClientSearchForm
+from doorstroom.core.roles import ACCESS_LOG_READERS, Role
+
+CLIENT_ROLES = (Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER, Role.CARE_PROVIDER)
+
+
+@rule(*CLIENT_ROLES, client_data=True)
+def client_list(request: HttpRequest) -> HttpResponse:
+    page = selectors.client_page(user=request.user, actor=Actor.from_request(request), page_number=request.GET.get("pagina"))
+    return render(request, "clients/client_list.html", {
+        "page": page, "search_form": ClientSearchForm(),
+        "may_register": request.user.role_enum in services.REGISTERING_ROLES,  # type: ignore[union-attr]
+    })
+
+
+@rule(*CLIENT_ROLES, client_data=True)
+@sensitive_post_parameters("bsn")
+@require_POST
+def client_search(request: HttpRequest) -> HttpResponse:
+    form = ClientSearchForm(request.POST)
+    if form.is_valid():
+        client = selectors.client_find_by_bsn(user=request.user, actor=Actor.from_request(request), bsn=form.cleaned_data["bsn"])
+        if client is not None:
+            return redirect("clients:detail", pseudonym=client.pseudonym)
+        messages.warning(request, _("Geen cliënt gevonden met dit BSN binnen uw bevoegdheid."))
+        return redirect("clients:list")
+    page = selectors.client_page(user=request.user, actor=Actor.from_request(request))
+    return render(request, "clients/client_list.html", {"page": page, "search_form": form}, status=400)
+
+
+@rule(Role.ACCESS_OFFICER, client_data=True)
+@sensitive_post_parameters("bsn")
+def client_register(request: HttpRequest) -> HttpResponse:
+    municipalities = request.user.organisation.region.members.order_by("name")  # type: ignore[union-attr]
+    form = ClientRegisterForm(request.POST or None, municipalities=municipalities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_register(user=request.user, actor=Actor.from_request(request), **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Cliënt ingeschreven."))
+            return redirect("clients:detail", pseudonym=client.pseudonym)
+    return render(request, "clients/client_register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@rule(*CLIENT_ROLES, client_data=True)
+def client_detail(request: HttpRequest, pseudonym: UUID) -> HttpResponse:
+    try:
+        client = selectors.client_get(user=request.user, actor=Actor.from_request(request), pseudonym=pseudonym)
+    except selectors.ClientNotFound:
+        raise Http404 from None
+    return render(request, "clients/client_detail.html", {
+        "client": client,
+        "may_read_access_log": request.user.role_enum in ACCESS_LOG_READERS,  # type: ignore[union-attr]
+    })
+
+
+@rule(*ACCESS_LOG_READERS, client_data=True)
+def client_access_log(request: HttpRequest, pseudonym: UUID) -> HttpResponse:
+    try:
+        client, entries = selectors.client_access_log(user=request.user, actor=Actor.from_request(request), pseudonym=pseudonym)
+    except selectors.ClientNotFound:
+        raise Http404 from None
+    return render(request, "clients/client_access_log.html", {"client": client, "entries": entries[:500]})

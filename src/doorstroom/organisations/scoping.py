@@ -1,0 +1,97 @@
+"""The one place where what a user may see is decided.
+
+Every selector passes its queryset through :func:`scope` (or :func:`scope_for_audit`).
+A model says how it relates to regions, municipalities and organisations by declaring
+``scope_paths = ScopePaths(...)``; the rules per role live in ``doorstroom.core.roles``.
+
+- Client data (``client_data=True``): by the role's client scope - the whole region, the
+  clients the user's municipality is responsible for, the clients in the user's own
+  facilities, or nothing.
+- Other regional data: rows of the user's own region; rows that belong to one
+  organisation (``organisation`` path) only to that organisation, except for the
+  region's administrator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from doorstroom.core.roles import ACCESS_LOG_READERS, CLIENT_SCOPE, ClientScope, Role
+
+if TYPE_CHECKING:
+    from doorstroom.accounts.models import User
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class ScopePaths:
+    """ORM paths from a model to the things that decide visibility (None: not related)."""
+
+    region: str | None = None
+    municipality: str | None = None
+    provider: str | None = None
+    organisation: str | None = None
+    client_data: bool = False
+
+
+class ScopingError(TypeError):
+    pass
+
+
+def _paths(qs: QuerySet[Any]) -> ScopePaths:
+    paths = getattr(qs.model, "scope_paths", None)
+    if not isinstance(paths, ScopePaths):
+        raise ScopingError(f"{qs.model.__name__} declares no scope_paths; it cannot be scoped")
+    return paths
+
+
+def _acting(user: Any) -> User | None:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "organisation_id", None):
+        return None
+    return user  # type: ignore[no-any-return]
+
+
+def client_scope_q(user: User, paths: ScopePaths) -> Q | None:
+    """The filter for client data, or None when the user sees no rows at all."""
+    level = CLIENT_SCOPE[user.role_enum]
+    org = user.organisation
+    if level is ClientScope.REGION and paths.region:
+        return Q(**{paths.region: org.region_id})
+    if level is ClientScope.MUNICIPALITY and paths.municipality and org.municipality_id:
+        return Q(**{paths.municipality: org.municipality_id})
+    if level is ClientScope.PROVIDER and paths.provider:
+        return Q(**{paths.provider: org.pk})
+    return None
+
+
+def scope(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """Restrict ``qs`` to what ``user`` may see. Unauthenticated users see nothing."""
+    paths = _paths(qs)
+    acting = _acting(user)
+    if acting is None:
+        return qs.none()
+    if paths.client_data:
+        q = client_scope_q(acting, paths)
+        return qs.filter(q) if q is not None else qs.none()
+    org = acting.organisation
+    if paths.organisation and acting.role_enum is not Role.ADMINISTRATOR:
+        return qs.filter(**{paths.organisation: org.pk})
+    if paths.region:
+        return qs.filter(**{paths.region: org.region_id})
+    raise ScopingError(f"{qs.model.__name__} has no region or organisation path")
+
+
+def scope_for_audit(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """Rows whose access log ``user`` may read: an administrator for the whole region, an
+    access officer for the clients they may see anyway."""
+    paths = _paths(qs)
+    acting = _acting(user)
+    if acting is None or acting.role_enum not in ACCESS_LOG_READERS:
+        return qs.none()
+    if acting.role_enum is Role.ADMINISTRATOR and paths.region:
+        return qs.filter(**{paths.region: acting.organisation.region_id})
+    return scope(acting, qs)
