@@ -47,7 +47,12 @@ def _manage(args: Sequence[str]) -> None:
 
 
 def compile_translations() -> int:
-    """Compile .po to .mo with polib (no GNU gettext needed on the machine)."""
+    """Compile .po to .mo with polib (no GNU gettext needed on the machine).
+
+    Message ids are English, so English needs no translation file of its own; but Django
+    falls back to the default language (Dutch) for ids missing from a catalogue. An
+    English identity catalogue, generated from the Dutch one, prevents that.
+    """
     import polib
 
     locale = Path(__file__).resolve().parent / "locale"
@@ -56,6 +61,23 @@ def compile_translations() -> int:
         po = polib.pofile(str(po_path))
         po.save_as_mofile(str(po_path.with_suffix(".mo")))
         count += 1
+        if po_path.parts[-3] == "nl":
+            english = polib.POFile()
+            english.metadata = {**po.metadata, "Language": "en", "Plural-Forms": "nplurals=2; plural=(n != 1);"}
+            for entry in po:
+                english.append(
+                    polib.POEntry(
+                        msgid=entry.msgid,
+                        msgid_plural=entry.msgid_plural,
+                        msgstr="" if entry.msgid_plural else entry.msgid,
+                        msgstr_plural={0: entry.msgid, 1: entry.msgid_plural} if entry.msgid_plural else {},
+                        msgctxt=entry.msgctxt,
+                    )
+                )
+            target = locale / "en" / "LC_MESSAGES"
+            target.mkdir(parents=True, exist_ok=True)
+            english.save_as_mofile(str(target / po_path.with_suffix(".mo").name))
+            count += 1
     return count
 
 

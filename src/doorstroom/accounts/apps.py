@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "doorstroom.accounts"
     label = "accounts"
-    verbose_name = _("Gebruikers en inloggen")
+    verbose_name = _("Users and login")
 
     def ready(self) -> None:
         from doorstroom.accounts import signals  # noqa: F401

@@ -10,27 +10,27 @@ from doorstroom.web.forms import Form, StyledFormMixin
 class LoginForm(StyledFormMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": _(
-            "Deze combinatie van gebruikersnaam en wachtwoord is onbekend. Na herhaald "
-            "mislukken wordt het account tijdelijk geblokkeerd."
+            "This combination of username and password is not known. After repeated "
+            "failures the account is locked for a while."
         ),
-        "inactive": _("Dit account is niet actief."),
+        "inactive": _("This account is not active."),
     }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["username"].label = _("Gebruikersnaam")
-        self.fields["password"].label = _("Wachtwoord")
+        self.fields["username"].label = _("Username")
+        self.fields["password"].label = _("Password")
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
 
 class TokenForm(Form):
     token = forms.RegexField(
-        label=_("Code uit uw authenticator-app"),
+        label=_("Code from your authenticator app"),
         regex=r"^\s*\d{6}\s*$",
         max_length=8,
-        help_text=_("De zes cijfers die de app nu toont."),
-        error_messages={"invalid": _("Vul de zes cijfers uit de app in.")},
+        help_text=_("The six digits the app shows now."),
+        error_messages={"invalid": _("Enter the six digits from the app.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 

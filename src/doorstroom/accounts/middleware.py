@@ -39,7 +39,7 @@ class SessionTimeoutMiddleware:
             absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
             if now - seen > idle or now - started > absolute:
                 logout(request)
-                messages.info(request, _("Uw sessie is verlopen. Log opnieuw in."))
+                messages.info(request, _("Your session has expired. Please log in again."))
                 login = resolve_url(settings.LOGIN_URL)
                 return HttpResponseRedirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
             if SESSION_STARTED not in request.session:

@@ -23,17 +23,17 @@ class User(AbstractUser):
     """A person who works with doorstroom for one organisation in one role."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="users", verbose_name=_("organisatie"),
-        null=True, blank=True, help_text=_("Leeg alleen voor technische beheeraccounts zonder toegang tot de app."),
+        Organisation, on_delete=models.PROTECT, related_name="users", verbose_name=_("organisation"),
+        null=True, blank=True, help_text=_("Empty only for technical accounts without access to the application."),
     )
-    role = models.CharField(_("rol"), max_length=40, choices=ROLE_CHOICES, blank=True)
+    role = models.CharField(_("role"), max_length=40, choices=ROLE_CHOICES, blank=True)
 
     objects = DoorstroomUserManager()  # type: ignore[misc]
     scope_paths = ScopePaths(region="organisation__region", organisation="organisation")
 
     class Meta:
-        verbose_name = _("gebruiker")
-        verbose_name_plural = _("gebruikers")
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["username"]
         constraints = [
             models.UniqueConstraint(models.functions.Lower("username"), name="username_case_insensitive"),
@@ -60,4 +60,4 @@ class User(AbstractUser):
         if self.organisation_id and self.role:
             kind = OrganisationKind(self.organisation.kind)
             if kind not in ALLOWED_KINDS[Role(self.role)]:
-                raise ValidationError({"role": _("Deze rol past niet bij het soort organisatie.")})
+                raise ValidationError({"role": _("This role does not fit this kind of organisation.")})

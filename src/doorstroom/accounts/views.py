@@ -77,10 +77,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         failures = request.session.get(TOKEN_FAILURES, 0) + 1
         if failures >= MAX_TOKEN_FAILURES:
             auth_logout(request)
-            messages.error(request, _("Te veel onjuiste codes. Log opnieuw in."))
+            messages.error(request, _("Too many wrong codes. Please log in again."))
             return redirect("accounts:login")
         request.session[TOKEN_FAILURES] = failures
-        form.add_error("token", _("Deze code klopt niet of is verlopen. Probeer de volgende code."))
+        form.add_error("token", _("This code is wrong or has expired. Try the next code."))
     return render(request, "accounts/verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -102,9 +102,9 @@ def setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if services.totp_device_confirm(request.user, device, form.cleaned_data["token"]):  # type: ignore[arg-type]
             otp_login(request, device)
-            messages.success(request, _("Tweestapsverificatie is ingesteld."))
+            messages.success(request, _("Two-step verification is set up."))
             return HttpResponseRedirect(_next_url(request))
-        form.add_error("token", _("Deze code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw."))
+        form.add_error("token", _("This code is wrong. Check the time on your phone and try again."))
     secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     context: dict[str, Any] = {
         "form": form,
@@ -119,7 +119,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
-    messages.info(request, _("U bent uitgelogd."))
+    messages.info(request, _("You are logged out."))
     return redirect("accounts:login")
 
 

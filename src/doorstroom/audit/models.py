@@ -16,27 +16,27 @@ from doorstroom.organisations.scoping import ScopePaths
 
 
 class Action(models.TextChoices):
-    CREATE = "create", _("Aanmaken")
-    READ = "read", _("Inzien")
-    UPDATE = "update", _("Wijzigen")
-    DELETE = "delete", _("Verwijderen")
-    EXPORT = "export", _("Exporteren")
+    CREATE = "create", _("Create")
+    READ = "read", _("Read")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    EXPORT = "export", _("Export")
 
 
 class Outcome(models.TextChoices):
-    SUCCESS = "success", _("Gelukt")
-    DENIED = "denied", _("Geweigerd")
-    FAILURE = "failure", _("Mislukt")
+    SUCCESS = "success", _("Success")
+    DENIED = "denied", _("Denied")
+    FAILURE = "failure", _("Failed")
 
 
 class Purpose(models.TextChoices):
-    ACCESS = "access", _("Toegang en beoordeling")
-    PLACEMENT = "placement", _("Plaatsing en uitstroom")
-    CARE = "care", _("Zorg en ondersteuning")
-    FOLLOW_UP = "follow_up", _("Gemeentelijke opvolging")
-    ACCOUNTABILITY = "accountability", _("Verantwoording en toezicht")
-    DATA_SUBJECT = "data_subject", _("Verzoek van betrokkene (AVG)")
-    ADMINISTRATION = "administration", _("Beheer")
+    ACCESS = "access", _("Access and assessment")
+    PLACEMENT = "placement", _("Placement and outflow")
+    CARE = "care", _("Care and support")
+    FOLLOW_UP = "follow_up", _("Municipal follow-up")
+    ACCOUNTABILITY = "accountability", _("Accountability and oversight")
+    DATA_SUBJECT = "data_subject", _("Data subject request (GDPR)")
+    ADMINISTRATION = "administration", _("Administration")
 
 
 class AccessLogEntry(models.Model):
@@ -45,33 +45,33 @@ class AccessLogEntry(models.Model):
     (outcome), gebruiker (user_*), rol (role), namens wie (on_behalf_of), organisatie
     (organisation_*), cliënt (client_pseudonym), object, doel (purpose), bron (source)."""
 
-    sequence = models.PositiveBigIntegerField(_("volgnummer"), unique=True)
-    event_id = models.UUIDField(_("gebeurtenis-id"), default=uuid.uuid4, unique=True, editable=False)
-    occurred_at = models.DateTimeField(_("datum en tijd (UTC)"), db_index=True)
-    event_type = models.CharField(_("gebeurtenis"), max_length=80)
-    action = models.CharField(_("actie"), max_length=10, choices=Action.choices)
-    outcome = models.CharField(_("resultaat"), max_length=10, choices=Outcome.choices)
-    user_identifier = models.CharField(_("gebruiker"), max_length=150)
-    user_display = models.CharField(_("naam gebruiker"), max_length=300, blank=True)
-    role = models.CharField(_("rol"), max_length=40, blank=True)
-    on_behalf_of = models.CharField(_("namens"), max_length=300, blank=True)
-    organisation_id_snapshot = models.CharField(_("organisatie-id"), max_length=40, blank=True)
-    organisation_name = models.CharField(_("organisatie"), max_length=200, blank=True)
-    region_id_snapshot = models.CharField(_("regio-id"), max_length=40, blank=True, db_index=True)
-    client_pseudonym = models.UUIDField(_("cliënt (pseudoniem)"), null=True, blank=True, db_index=True)
-    object_type = models.CharField(_("objectsoort"), max_length=80, blank=True)
-    object_id = models.CharField(_("object-id"), max_length=80, blank=True)
-    purpose = models.CharField(_("doel"), max_length=20, choices=Purpose.choices)
-    source = models.CharField(_("bron"), max_length=100, blank=True, help_text=_("IP-adres of proces"))
-    request_id = models.CharField(_("verzoek-id"), max_length=40, blank=True)
+    sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, unique=True, editable=False)
+    occurred_at = models.DateTimeField(_("date and time (UTC)"), db_index=True)
+    event_type = models.CharField(_("event"), max_length=80)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    user_identifier = models.CharField(_("user"), max_length=150)
+    user_display = models.CharField(_("user name"), max_length=300, blank=True)
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=300, blank=True)
+    organisation_id_snapshot = models.CharField(_("organisation id"), max_length=40, blank=True)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    region_id_snapshot = models.CharField(_("region id"), max_length=40, blank=True, db_index=True)
+    client_pseudonym = models.UUIDField(_("client (pseudonym)"), null=True, blank=True, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=80, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    source = models.CharField(_("source"), max_length=100, blank=True, help_text=_("IP address or process"))
+    request_id = models.CharField(_("request id"), max_length=40, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
 
     scope_paths = ScopePaths(region="region_id_snapshot")
 
     class Meta:
-        verbose_name = _("toegangslogregel")
-        verbose_name_plural = _("toegangslog")
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
         ordering = ["-sequence"]
 
     def __str__(self) -> str:
@@ -121,5 +121,5 @@ class ChainHead(models.Model):
     last_hash = models.CharField(max_length=64)
 
     class Meta:
-        verbose_name = _("kop van de hashketen")
-        verbose_name_plural = _("kop van de hashketen")
+        verbose_name = _("hash chain head")
+        verbose_name_plural = _("hash chain head")

@@ -7,4 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class ClientsConfig(AppConfig):
     name = "doorstroom.clients"
     label = "clients"
-    verbose_name = _("Cliënten")
+    verbose_name = _("Clients")

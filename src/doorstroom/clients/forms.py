@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from doorstroom.core import bsn as core_bsn
@@ -17,7 +18,7 @@ class BSNField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("BSN"))
         kwargs.setdefault("max_length", 11)
-        kwargs.setdefault("help_text", _("Burgerservicenummer, 9 cijfers."))
+        kwargs.setdefault("help_text", _("Citizen service number, 9 digits."))
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
         super().__init__(**kwargs)
 
@@ -26,21 +27,21 @@ class BSNField(forms.CharField):
         try:
             return core_bsn.validate(value)
         except core_bsn.InvalidBSN as exc:
-            raise ValidationError(str(exc), code="invalid_bsn") from None
+            raise ValidationError(exc.message.translate(gettext), code="invalid_bsn") from None
 
 
 class ClientRegisterForm(Form):
     bsn = BSNField()
-    given_names = forms.CharField(label=_("Voornamen"), max_length=200, required=False)
-    family_name = forms.CharField(label=_("Achternaam"), max_length=200)
+    given_names = forms.CharField(label=_("Given names"), max_length=200, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=200)
     birth_date = forms.DateField(
-        label=_("Geboortedatum"), help_text=_("Bijvoorbeeld 31-12-2001."),
+        label=_("Date of birth"), help_text=_("For example 31-12-2001."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y"],
     )
     responsible_municipality = forms.ModelChoiceField(
-        label=_("Verantwoordelijke gemeente"), queryset=Municipality.objects.none(),
-        help_text=_("Voorlopig handmatig; het woonplaatsbeginsel bepaalt dit straks."),
+        label=_("Responsible municipality"), queryset=Municipality.objects.none(),
+        help_text=_("Chosen by hand for now; the residence principle will decide this."),
     )
 
     def __init__(self, *args: Any, municipalities: Any, **kwargs: Any) -> None:
@@ -51,11 +52,11 @@ class ClientRegisterForm(Form):
         value: date = self.cleaned_data["birth_date"]
         today = timezone.localdate()
         if value > today:
-            raise ValidationError(_("De geboortedatum ligt in de toekomst."))
+            raise ValidationError(_("The date of birth is in the future."))
         if value.year < 1900:
-            raise ValidationError(_("Deze geboortedatum is niet aannemelijk."))
+            raise ValidationError(_("This date of birth is not plausible."))
         return value
 
 
 class ClientSearchForm(Form):
-    bsn = BSNField(label=_("Zoek op BSN"), help_text=_("Het BSN wordt niet opgeslagen en niet in de adresbalk getoond."))
+    bsn = BSNField(label=_("Search by BSN"), help_text=_("The BSN is not stored and never shown in the address bar."))

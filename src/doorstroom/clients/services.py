@@ -25,17 +25,17 @@ def client_register(
     *, user: Any, actor: Actor, bsn: str, family_name: str, given_names: str,
     birth_date: date, responsible_municipality: Municipality,
 ) -> Client:
-    """Register a client in the user's region. Raises ValidationError (Dutch) on bad
+    """Register a client in the user's region. Raises ValidationError (translated) on bad
     input or a BSN that is already registered in the region; stores nothing then."""
     if user.role_enum not in REGISTERING_ROLES:
         raise PermissionError("role may not register clients")
     try:
         digits = core_bsn.validate(bsn)
     except core_bsn.InvalidBSN as exc:
-        raise ValidationError({"bsn": str(exc)}) from None
+        raise ValidationError({"bsn": exc.message.translate(_)}) from None
     region = user.organisation.region
     if not region.members.filter(pk=responsible_municipality.pk).exists():
-        raise ValidationError({"responsible_municipality": _("Deze gemeente hoort niet bij uw regio.")})
+        raise ValidationError({"responsible_municipality": _("This municipality is not part of your region.")})
     digest = bsn_digest(digits)
     try:
         with transaction.atomic():
@@ -50,5 +50,5 @@ def client_register(
                 region_id=region.pk,
             )
     except IntegrityError:
-        raise ValidationError({"bsn": _("Er is in deze regio al een cliënt met dit BSN ingeschreven.")}) from None
+        raise ValidationError({"bsn": _("A client with this BSN is already registered in this region.")}) from None
     return client

@@ -37,7 +37,7 @@ def client_search(request: HttpRequest) -> HttpResponse:
         client = selectors.client_find_by_bsn(user=request.user, actor=Actor.from_request(request), bsn=form.cleaned_data["bsn"])
         if client is not None:
             return redirect("clients:detail", pseudonym=client.pseudonym)
-        messages.warning(request, _("Geen cliënt gevonden met dit BSN binnen uw bevoegdheid."))
+        messages.warning(request, _("No client with this BSN found within your authority."))
         return redirect("clients:list")
     page = selectors.client_page(user=request.user, actor=Actor.from_request(request))
     return render(request, "clients/client_list.html", {"page": page, "search_form": form}, status=400)
@@ -56,7 +56,7 @@ def client_register(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            messages.success(request, _("Cliënt ingeschreven."))
+            messages.success(request, _("Client registered."))
             return redirect("clients:detail", pseudonym=client.pseudonym)
     return render(request, "clients/client_register.html", {"form": form}, status=400 if form.errors else 200)
 

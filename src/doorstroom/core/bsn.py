@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import re
 
+from doorstroom.core.i18n import Message, gettext_noop
+
 WEIGHTS: tuple[int, ...] = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 # Nine digits, not part of a longer run of digits. Used to redact BSN-like numbers from
@@ -24,7 +26,11 @@ REDACTED = "[BSN]"
 
 
 class InvalidBSN(ValueError):
-    """The value is not a valid BSN. The message is Dutch and never contains the value."""
+    """The value is not a valid BSN. The message never contains the value."""
+
+    def __init__(self, template: str) -> None:
+        self.message = Message(template)
+        super().__init__(template)
 
 
 def normalise(value: str) -> str:
@@ -50,14 +56,14 @@ def is_valid(value: str) -> bool:
 
 
 def validate(value: str) -> str:
-    """Return the normalised BSN or raise :class:`InvalidBSN` with a Dutch message."""
+    """Return the normalised BSN or raise :class:`InvalidBSN` (translatable message)."""
     digits = normalise(value)
     if not digits.isascii() or not digits.isdigit() or len(digits) != 9:
-        raise InvalidBSN("Een BSN bestaat uit 9 cijfers.")
+        raise InvalidBSN(gettext_noop("A BSN consists of 9 digits."))
     if digits == "000000000":
-        raise InvalidBSN("000000000 is geen geldig BSN.")
+        raise InvalidBSN(gettext_noop("000000000 is not a valid BSN."))
     if not elfproef(digits):
-        raise InvalidBSN("Dit is geen geldig BSN: de elfproef klopt niet.")
+        raise InvalidBSN(gettext_noop("This is not a valid BSN: the eleven test (elfproef) fails."))
     return digits
 
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from doorstroom.core.i18n import Message
+from doorstroom.core.i18n import gettext_noop
+
 GENESIS = "0" * 64
 
 Scalar = str | int | float | bool | None | datetime | date | UUID
@@ -56,10 +59,10 @@ class ChainEntry:
 @dataclass(frozen=True, slots=True)
 class ChainProblem:
     sequence: int
-    problem: str  # English, for operators; the UI translates the kind
+    message: Message
 
     def __str__(self) -> str:
-        return f"entry {self.sequence}: {self.problem}"
+        return f"entry {self.sequence}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,25 +93,25 @@ def verify(
     previous = GENESIS
     checked = 0
 
-    def note(seq: int, text: str) -> None:
+    def note(seq: int, template: str, **params: object) -> None:
         if len(problems) < max_problems:
-            problems.append(ChainProblem(seq, text))
+            problems.append(ChainProblem(seq, Message(template, params)))
 
     for entry in entries:
         checked += 1
         if entry.sequence != expected_seq:
-            note(entry.sequence, f"sequence gap: expected {expected_seq} (entries deleted)")
+            note(entry.sequence, gettext_noop("sequence gap: expected %(expected)s (entries deleted)"), expected=expected_seq)
         if entry.previous_hash != previous:
-            note(entry.sequence, "previous hash does not match the entry before it")
+            note(entry.sequence, gettext_noop("previous hash does not match the entry before it"))
         recomputed = link(key, entry.previous_hash, entry.fields)
         if not hmac.compare_digest(recomputed, entry.entry_hash):
-            note(entry.sequence, "content does not match its hash (entry edited)")
+            note(entry.sequence, gettext_noop("content does not match its hash (entry edited)"))
         previous = entry.entry_hash
         expected_seq = entry.sequence + 1
 
     last_seq = expected_seq - 1
     if head_sequence is not None and head_sequence != last_seq:
-        note(last_seq, f"chain head says {head_sequence} entries, found up to {last_seq}")
+        note(last_seq, gettext_noop("chain head says %(head)s entries, found up to %(last)s"), head=head_sequence, last=last_seq)
     if head_hash is not None and checked and not hmac.compare_digest(head_hash, previous):
-        note(last_seq, "last entry does not match the recorded chain head")
+        note(last_seq, gettext_noop("last entry does not match the recorded chain head"))
     return VerifyResult(checked=checked, problems=tuple(problems))

@@ -28,6 +28,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from doorstroom.core.errors import RowError, RowErrors
+from doorstroom.core.i18n import gettext_noop
 
 TOTAL_CODES = {"geslacht": "T001038", "leeftijd": "10000", "burgerlijkestaat": "T001019"}
 _PERIOD = re.compile(r"^(\d{4})(JJ00)?$")
@@ -73,7 +74,7 @@ def parse_statline_csv(text: str, known_codes: Collection[str]) -> PopulationImp
     """Parse and validate; raise :class:`RowErrors` listing every bad row."""
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise RowErrors([RowError(0, "Het bestand is leeg.")])
+        raise RowErrors([RowError(0, gettext_noop("The file is empty."))])
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
@@ -92,7 +93,7 @@ def parse_statline_csv(text: str, known_codes: Collection[str]) -> PopulationImp
     ]
     if missing:
         raise RowErrors(
-            [RowError(1, f"Kolom ontbreekt: {', '.join(missing)}. Is dit een CBS StatLine-export?")]
+            [RowError(1, gettext_noop("Missing column: %(columns)s. Is this a CBS StatLine export?"), {"columns": ", ".join(missing)})]
         )
     assert region_col and period_col and value_col
     breakdown = {
@@ -107,7 +108,7 @@ def parse_statline_csv(text: str, known_codes: Collection[str]) -> PopulationImp
     skipped = 0
     for line, raw in enumerate(reader, start=2):
         if None in raw:
-            errors.append(RowError(line, "Te veel kolommen op deze regel."))
+            errors.append(RowError(line, gettext_noop("Too many columns on this line.")))
             continue
         if any((raw.get(col) or "").strip() != total for col, total in breakdown.items()):
             skipped += 1
@@ -117,37 +118,37 @@ def parse_statline_csv(text: str, known_codes: Collection[str]) -> PopulationImp
             if _OTHER_REGION.match(code):
                 skipped += 1  # country, province, COROP ...: not a municipality
             else:
-                errors.append(RowError(line, f"Onbekende regiocode '{code}'."))
+                errors.append(RowError(line, gettext_noop("Unknown region code '%(code)s'."), {"code": code}))
             continue
         if code not in known:
-            errors.append(RowError(line, f"Onbekende gemeentecode {code}."))
+            errors.append(RowError(line, gettext_noop("Unknown municipality code %(code)s."), {"code": code}))
             continue
         period = (raw.get(period_col) or "").strip().upper()
         match = _PERIOD.match(period)
         if not match or not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
-            errors.append(RowError(line, f"Onleesbare periode '{period}' (verwacht bv. 2024JJ00)."))
+            errors.append(RowError(line, gettext_noop("Unreadable period '%(period)s' (expected e.g. 2024JJ00)."), {"period": period}))
             continue
         year = int(match.group(1))
         value = (raw.get(value_col) or "").strip().replace(" ", "")
         if value in {"", ".", "x", "-"}:
-            errors.append(RowError(line, f"Inwonertal ontbreekt voor {code} {year}."))
+            errors.append(RowError(line, gettext_noop("Population is missing for %(code)s %(year)s."), {"code": code, "year": year}))
             continue
         try:
             number = int(value)
         except ValueError:
-            errors.append(RowError(line, f"Inwonertal '{value}' is geen geheel getal."))
+            errors.append(RowError(line, gettext_noop("Population '%(value)s' is not a whole number."), {"value": value}))
             continue
         if number < 0:
-            errors.append(RowError(line, f"Inwonertal {number} is negatief."))
+            errors.append(RowError(line, gettext_noop("Population %(value)s is negative."), {"value": number}))
             continue
         key = (code, year)
         if key in seen:
-            errors.append(RowError(line, f"{code} {year} staat dubbel (ook op regel {seen[key]})."))
+            errors.append(RowError(line, gettext_noop("%(code)s %(year)s occurs twice (also on line %(other)s)."), {"code": code, "year": year, "other": seen[key]}))
             continue
         seen[key] = line
         records.append(PopulationRecord(code, year, number))
     if errors:
         raise RowErrors(errors)
     if not records:
-        raise RowErrors([RowError(0, "Geen inwonertallen van gemeenten gevonden in het bestand.")])
+        raise RowErrors([RowError(0, gettext_noop("No population figures of municipalities found in the file."))])
     return PopulationImport(tuple(records), skipped)

@@ -7,4 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class JobsConfig(AppConfig):
     name = "doorstroom.jobs"
     label = "jobs"
-    verbose_name = _("Achtergrondtaken")
+    verbose_name = _("Background jobs")

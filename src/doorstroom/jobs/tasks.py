@@ -4,10 +4,10 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_tasks import task
 
 from doorstroom.core.errors import RowErrors
+from doorstroom.core.i18n import gettext_noop
 from doorstroom.jobs.models import Job
 from doorstroom.jobs.registry import KINDS
 
@@ -33,11 +33,11 @@ def run_job(job_id: str) -> str:
             raise LookupError(f"unknown job kind {job.kind!r}")
         result = kind.handler(job, progress)
     except RowErrors as exc:
-        _finish(job, Job.Status.FAILED, errors=[{"line": e.line, "message": e.message} for e in exc.errors],
-                message=_("Het bestand bevat fouten; er is niets ingelezen."))
+        _finish(job, Job.Status.FAILED, errors=[e.as_dict() for e in exc.errors],
+                message=gettext_noop("The file contains errors; nothing was imported."))
     except Exception:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
-        _finish(job, Job.Status.FAILED, message=_("De taak is mislukt door een interne fout. De beheerder is gewaarschuwd."))
+        _finish(job, Job.Status.FAILED, message=gettext_noop("The job failed because of an internal error. The administrator has been notified."))
     else:
         _finish(job, Job.Status.DONE, result=result)
     return Job.objects.values_list("status", flat=True).get(pk=job.pk)

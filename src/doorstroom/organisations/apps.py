@@ -7,4 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class OrganisationsConfig(AppConfig):
     name = "doorstroom.organisations"
     label = "organisations"
-    verbose_name = _("Organisaties")
+    verbose_name = _("Organisations")

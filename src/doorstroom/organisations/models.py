@@ -10,10 +10,10 @@ from doorstroom.reference.models import Municipality, Region
 
 
 class Kind(models.TextChoices):
-    MUNICIPALITY = OrganisationKind.MUNICIPALITY.value, _("Gemeente")
-    REGION_OFFICE = OrganisationKind.REGION_OFFICE.value, _("Regionaal bureau (centrumgemeente)")
-    CARE_PROVIDER = OrganisationKind.CARE_PROVIDER.value, _("Zorgaanbieder")
-    HOUSING_ASSOCIATION = OrganisationKind.HOUSING_ASSOCIATION.value, _("Woningcorporatie")
+    MUNICIPALITY = OrganisationKind.MUNICIPALITY.value, _("Municipality")
+    REGION_OFFICE = OrganisationKind.REGION_OFFICE.value, _("Region office (centre municipality)")
+    CARE_PROVIDER = OrganisationKind.CARE_PROVIDER.value, _("Care provider")
+    HOUSING_ASSOCIATION = OrganisationKind.HOUSING_ASSOCIATION.value, _("Housing association")
 
 
 class Organisation(models.Model):
@@ -22,21 +22,21 @@ class Organisation(models.Model):
 
     Kind = Kind
 
-    name = models.CharField(_("naam"), max_length=200)
-    kind = models.CharField(_("soort"), max_length=30, choices=Kind.choices)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("regio"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("region"))
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="organisations",
-        verbose_name=_("gemeente"), help_text=_("Alleen voor een gemeente: welke gemeente."),
+        verbose_name=_("municipality"), help_text=_("For a municipality only: which municipality."),
     )
-    kvk_number = models.CharField(_("KvK-nummer"), max_length=8, blank=True)
-    active = models.BooleanField(_("actief"), default=True)
+    kvk_number = models.CharField(_("Chamber of Commerce number"), max_length=8, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     scope_paths = ScopePaths(region="region", organisation="pk")
 
     class Meta:
-        verbose_name = _("organisatie")
-        verbose_name_plural = _("organisaties")
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["region__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="organisation_unique_name_in_region"),
@@ -59,4 +59,4 @@ class Organisation(models.Model):
     def clean(self) -> None:
         if self.municipality_id and self.region_id:
             if not self.region.members.filter(pk=self.municipality_id).exists():
-                raise ValidationError({"municipality": _("Deze gemeente hoort niet bij de gekozen regio.")})
+                raise ValidationError({"municipality": _("This municipality is not part of the chosen region.")})

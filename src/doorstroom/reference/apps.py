@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class ReferenceConfig(AppConfig):
     name = "doorstroom.reference"
     label = "reference"
-    verbose_name = _("Referentiegegevens")
+    verbose_name = _("Reference data")
 
     def ready(self) -> None:
         from doorstroom.reference import jobs  # noqa: F401  (registers job handlers)

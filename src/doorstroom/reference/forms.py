@@ -11,24 +11,24 @@ from doorstroom.web.forms import Form
 
 class PopulationUploadForm(Form):
     file = forms.FileField(
-        label=_("CSV-bestand van CBS StatLine"),
-        help_text=_("Download in StatLine (bijvoorbeeld tabel 03759ned) de onbewerkte dataset als CSV."),
-        validators=[FileExtensionValidator(["csv", "txt"], message=_("Kies een CSV-bestand."))],
+        label=_("CSV file from CBS StatLine"),
+        help_text=_("In StatLine (for example table 03759ned), download the raw dataset as CSV."),
+        validators=[FileExtensionValidator(["csv", "txt"], message=_("Choose a CSV file."))],
     )
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_INPUT_BYTES:
-            raise forms.ValidationError(_("Het bestand is groter dan 20 MB."))
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
         return upload
 
 
 class MunicipalityFilterForm(Form):
-    q = forms.CharField(label=_("Zoek gemeente"), required=False, max_length=100)
-    province = forms.ChoiceField(label=_("Provincie"), required=False)
+    q = forms.CharField(label=_("Find municipality"), required=False, max_length=100)
+    province = forms.ChoiceField(label=_("Province"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["province"].choices = [("", _("Alle provincies"))] + [  # type: ignore[attr-defined]
+        self.fields["province"].choices = [("", _("All provinces"))] + [  # type: ignore[attr-defined]
             (p, p) for p in Province.objects.values_list("name", flat=True)
         ]

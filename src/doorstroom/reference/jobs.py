@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from doorstroom.core.errors import RowError, RowErrors
+from doorstroom.core.i18n import gettext_noop
 from doorstroom.jobs.models import Job
 from doorstroom.jobs.registry import Progress, register
 from doorstroom.reference.services import population_import
@@ -20,16 +20,16 @@ def decode_upload(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise RowErrors([RowError(0, "Het bestand is geen tekstbestand (CSV).")])
+    raise RowErrors([RowError(0, gettext_noop("The file is not a text (CSV) file."))])
 
 
-@register(POPULATION_IMPORT, gettext_lazy("Inwonertallen inlezen (CBS)"))
+@register(POPULATION_IMPORT, gettext_lazy("Import population figures (CBS)"))
 def run_population_import(job: Job, progress: Progress) -> dict[str, Any]:
     result = population_import(decode_upload(bytes(job.input_data)))
     return {
         "summary": [
-            [_("Nieuwe inwonertallen"), result.created],
-            [_("Bijgewerkte inwonertallen"), result.updated],
-            [_("Overgeslagen regels (geen gemeente of geen totaal)"), result.skipped_rows],
+            [gettext_noop("New population figures"), result.created],
+            [gettext_noop("Updated population figures"), result.updated],
+            [gettext_noop("Rows skipped (not a municipality or not a total)"), result.skipped_rows],
         ]
     }

@@ -6,11 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Province(models.Model):
-    name = models.CharField(_("naam"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
 
     class Meta:
-        verbose_name = _("provincie")
-        verbose_name_plural = _("provincies")
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -20,15 +20,15 @@ class Province(models.Model):
 class Municipality(models.Model):
     """A municipality (gemeente) of the CBS municipal division."""
 
-    code = models.CharField(_("gemeentecode"), max_length=6, unique=True, help_text="GMxxxx")
-    cbs_code = models.CharField(_("CBS-code"), max_length=4, unique=True)
-    name = models.CharField(_("naam"), max_length=100)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("provincie"))
-    active = models.BooleanField(_("actief"), default=True, help_text=_("Uit in de huidige gemeentelijke indeling."))
+    code = models.CharField(_("municipality code"), max_length=6, unique=True, help_text="GMxxxx")
+    cbs_code = models.CharField(_("CBS code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("province"))
+    active = models.BooleanField(_("active"), default=True, help_text=_("In the current municipal division."))
 
     class Meta:
-        verbose_name = _("gemeente")
-        verbose_name_plural = _("gemeenten")
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
         ordering = ["name"]
         indexes = [models.Index(Lower("name"), name="municipality_lower_name")]
 
@@ -39,14 +39,14 @@ class Municipality(models.Model):
 class Region(models.Model):
     """A region for sheltered housing: a centre municipality (centrumgemeente) and members."""
 
-    name = models.CharField(_("naam"), max_length=100, unique=True)
-    slug = models.SlugField(_("korte naam"), unique=True)
-    centre = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="centre_of", verbose_name=_("centrumgemeente"))
-    members = models.ManyToManyField(Municipality, through="RegionMembership", related_name="regions", verbose_name=_("gemeenten"))
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("short name"), unique=True)
+    centre = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="centre_of", verbose_name=_("centre municipality"))
+    members = models.ManyToManyField(Municipality, through="RegionMembership", related_name="regions", verbose_name=_("municipalities"))
 
     class Meta:
-        verbose_name = _("regio")
-        verbose_name_plural = _("regio's")
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -58,8 +58,8 @@ class RegionMembership(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="memberships")
 
     class Meta:
-        verbose_name = _("regiolidmaatschap")
-        verbose_name_plural = _("regiolidmaatschappen")
+        verbose_name = _("region membership")
+        verbose_name_plural = _("region memberships")
         constraints = [
             # For BW/MO every municipality belongs to exactly one region.
             models.UniqueConstraint(fields=["municipality"], name="one_region_per_municipality"),
@@ -74,17 +74,17 @@ class PopulationFigure(models.Model):
 
     class Source(models.TextChoices):
         CBS = "cbs", _("CBS StatLine")
-        DEMO = "demo", _("Benadering (alleen demo)")
+        DEMO = "demo", _("Approximation (demo only)")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="population", verbose_name=_("gemeente"))
-    year = models.PositiveSmallIntegerField(_("jaar"))
-    population = models.PositiveIntegerField(_("inwoners"))
-    source = models.CharField(_("bron"), max_length=10, choices=Source.choices)
-    imported_at = models.DateTimeField(_("ingelezen op"), auto_now=True)
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="population", verbose_name=_("municipality"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    population = models.PositiveIntegerField(_("inhabitants"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("inwonertal")
-        verbose_name_plural = _("inwonertallen")
+        verbose_name = _("population figure")
+        verbose_name_plural = _("population figures")
         ordering = ["municipality__name", "year"]
         constraints = [
             models.UniqueConstraint(fields=["municipality", "year"], name="one_population_per_year"),

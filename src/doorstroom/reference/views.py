@@ -43,6 +43,6 @@ def population_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = job_submit(user=request.user, kind=POPULATION_IMPORT, input_name=upload.name, input_data=upload.read())
-        messages.info(request, _("Het bestand wordt op de achtergrond gecontroleerd en ingelezen."))
+        messages.info(request, _("The file is being checked and imported in the background."))
         return redirect("jobs:detail", job_id=job.pk)
     return render(request, "reference/population_import.html", {"form": form}, status=400 if form.errors else 200)

@@ -7,4 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class WebConfig(AppConfig):
     name = "doorstroom.web"
     label = "web"
-    verbose_name = _("Webinterface")
+    verbose_name = _("Web interface")

@@ -21,11 +21,11 @@ class NavItem:
 
 # The main navigation. Each user sees the items whose view rule admits their role.
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem(_("Overzicht"), "web:home"),
-    NavItem(_("Cliënten"), "clients:list"),
-    NavItem(_("Gemeenten en regio's"), "reference:regions"),
-    NavItem(_("Organisaties"), "organisations:list"),
-    NavItem(_("Toegangslog"), "audit:overview"),
+    NavItem(_("Overview"), "web:home"),
+    NavItem(_("Clients"), "clients:list"),
+    NavItem(_("Municipalities and regions"), "reference:regions"),
+    NavItem(_("Organisations"), "organisations:list"),
+    NavItem(_("Access log"), "audit:overview"),
 )
 
 
