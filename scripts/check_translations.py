@@ -25,9 +25,21 @@ def _without_date(text: str) -> list[str]:
 def main() -> int:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="doorstroom.conf.test")
     before = CATALOGUE.read_text(encoding="utf-8")
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "django", "makemessages", "-l", "nl", "--no-location", "--no-obsolete"],
-        cwd=PACKAGE, env=env, check=True, stdout=subprocess.DEVNULL,
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "nl",
+            "--no-location",
+            "--no-obsolete",
+        ],
+        cwd=PACKAGE,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     after = CATALOGUE.read_text(encoding="utf-8")
     if _without_date(after) == _without_date(before):
@@ -35,7 +47,9 @@ def main() -> int:
     po = polib.pofile(str(CATALOGUE))
     problems = [e for e in po if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
     if problems:
-        print(f"{len(problems)} message(s) without a Dutch translation in {CATALOGUE.relative_to(ROOT)}:")
+        print(
+            f"{len(problems)} message(s) without a Dutch translation in {CATALOGUE.relative_to(ROOT)}:"
+        )
         for entry in problems:
             print(f"  - {entry.msgid!r}{' (fuzzy)' if 'fuzzy' in entry.flags else ''}")
         return 1

@@ -1,16 +1,16 @@
 """The ``doorstroom`` command.
 
-    doorstroom demo                 set up and start the demo (SQLite, demo region, logins)
-    doorstroom serve                run the web server (production settings)
-    doorstroom worker               run a background worker (imports, checks, forecasts)
-    doorstroom migrate              create or update the database tables
-    doorstroom load-reference-data  load municipalities, provinces and regions
-    doorstroom import-population F  import CBS population figures from a StatLine CSV
-    doorstroom verify-access-log    check the access log for edits or deletions
-    doorstroom generate-keys        print fresh secret keys for production settings
-    doorstroom config               list every environment variable and what it does
-    doorstroom compile-translations compile the Dutch/English translation files
-    doorstroom manage ...           any Django management command
+doorstroom demo                 set up and start the demo (SQLite, demo region, logins)
+doorstroom serve                run the web server (production settings)
+doorstroom worker               run a background worker (imports, checks, forecasts)
+doorstroom migrate              create or update the database tables
+doorstroom load-reference-data  load municipalities, provinces and regions
+doorstroom import-population F  import CBS population figures from a StatLine CSV
+doorstroom verify-access-log    check the access log for edits or deletions
+doorstroom generate-keys        print fresh secret keys for production settings
+doorstroom config               list every environment variable and what it does
+doorstroom compile-translations compile the Dutch/English translation files
+doorstroom manage ...           any Django management command
 """
 
 from __future__ import annotations
@@ -63,14 +63,20 @@ def compile_translations() -> int:
         count += 1
         if po_path.parts[-3] == "nl":
             english = polib.POFile()
-            english.metadata = {**po.metadata, "Language": "en", "Plural-Forms": "nplurals=2; plural=(n != 1);"}
+            english.metadata = {
+                **po.metadata,
+                "Language": "en",
+                "Plural-Forms": "nplurals=2; plural=(n != 1);",
+            }
             for entry in po:
                 english.append(
                     polib.POEntry(
                         msgid=entry.msgid,
                         msgid_plural=entry.msgid_plural,
                         msgstr="" if entry.msgid_plural else entry.msgid,
-                        msgstr_plural={0: entry.msgid, 1: entry.msgid_plural} if entry.msgid_plural else {},
+                        msgstr_plural={0: entry.msgid, 1: entry.msgid_plural}
+                        if entry.msgid_plural
+                        else {},
                         msgctxt=entry.msgctxt,
                     )
                 )
@@ -117,17 +123,34 @@ def demo(host: str, port: int, with_worker: bool, reset: bool) -> int:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=DEMO, PYTHONUNBUFFERED="1")
     procs: list[subprocess.Popen[bytes]] = []
     if with_worker:
-        procs.append(subprocess.Popen([sys.executable, "-m", "doorstroom.cli", "worker"], env=env))  # noqa: S603
+        procs.append(subprocess.Popen([sys.executable, "-m", "doorstroom.cli", "worker"], env=env))
     procs.append(
         subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "doorstroom.conf.wsgi:application", "--bind", f"{host}:{port}",
-             "--workers", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "doorstroom.conf.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+            ],
             env=env,
         )
     )
     url = f"http://{host}:{port}/"
     if not _wait_until_up(url + "gezondheid/"):
-        print(f"The web server did not start on {url}. Is the port in use? Try --port.", file=sys.stderr)
+        print(
+            f"The web server did not start on {url}. Is the port in use? Try --port.",
+            file=sys.stderr,
+        )
         for proc in procs:
             proc.terminate()
         return 1
@@ -179,7 +202,12 @@ def print_config() -> None:
     from doorstroom.conf.env import REGISTRY
 
     os.environ.setdefault("SECRET_KEY", "x")
-    for name in ("ALLOWED_HOSTS", "DOORSTROOM_FIELD_KEYS", "DOORSTROOM_BSN_HMAC_KEY", "DOORSTROOM_ACCESS_LOG_KEY"):
+    for name in (
+        "ALLOWED_HOSTS",
+        "DOORSTROOM_FIELD_KEYS",
+        "DOORSTROOM_BSN_HMAC_KEY",
+        "DOORSTROOM_ACCESS_LOG_KEY",
+    ):
         os.environ.setdefault(name, "x")
     import doorstroom.conf.production  # noqa: F401
 
@@ -196,24 +224,42 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings come from environment variables: run `doorstroom config` to list them.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("demo", help="set up and start the demo: SQLite database, demo region, logins printed")
+    p = sub.add_parser(
+        "demo", help="set up and start the demo: SQLite database, demo region, logins printed"
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     p.add_argument("--no-worker", action="store_true", help="do not start a background worker")
-    p.add_argument("--reset", action="store_true", help="throw away the demo database and start afresh")
+    p.add_argument(
+        "--reset", action="store_true", help="throw away the demo database and start afresh"
+    )
     p = sub.add_parser("serve", help="run the web server (gunicorn) with production settings")
     p.add_argument("--bind", default="127.0.0.1:8000", help="address:port (default 127.0.0.1:8000)")
     p.add_argument("--workers", type=int, default=4, help="number of web processes (default 4)")
-    sub.add_parser("worker", help="run a background worker; start as many as you like, on any machine sharing the database")
+    sub.add_parser(
+        "worker",
+        help="run a background worker; start as many as you like, on any machine sharing the database",
+    )
     sub.add_parser("migrate", help="create or update the database tables")
-    sub.add_parser("load-reference-data", help="load the 342 municipalities, provinces and the regions (safe to repeat)")
-    p = sub.add_parser("import-population", help="import population figures from a CBS StatLine CSV export; all or nothing")
+    sub.add_parser(
+        "load-reference-data",
+        help="load the 342 municipalities, provinces and the regions (safe to repeat)",
+    )
+    p = sub.add_parser(
+        "import-population",
+        help="import population figures from a CBS StatLine CSV export; all or nothing",
+    )
     p.add_argument("file", help="the CSV file")
-    sub.add_parser("verify-access-log", help="check that no access-log entry was changed or removed (exit code 1 if so)")
+    sub.add_parser(
+        "verify-access-log",
+        help="check that no access-log entry was changed or removed (exit code 1 if so)",
+    )
     sub.add_parser("generate-keys", help="print new random secret keys to put in the environment")
     sub.add_parser("config", help="list every environment variable with its meaning and default")
     sub.add_parser("compile-translations", help="compile translation files (done by setup)")
-    p = sub.add_parser("manage", help="run any Django management command, e.g. `doorstroom manage createsuperuser`")
+    p = sub.add_parser(
+        "manage", help="run any Django management command, e.g. `doorstroom manage createsuperuser`"
+    )
     p.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
@@ -235,8 +281,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{compile_translations()} translation file(s) compiled")
         case "serve":
             _django()
-            os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "doorstroom.conf.wsgi:application",  # noqa: S606
-                                       "--bind", args.bind, "--workers", str(args.workers)])
+            os.execvp(  # noqa: S606  (replace this process by gunicorn)
+                sys.executable,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "doorstroom.conf.wsgi:application",
+                    "--bind",
+                    args.bind,
+                    "--workers",
+                    str(args.workers),
+                ],
+            )
         case "worker":
             _django()
             _manage(["db_worker", "--queue-name", "default"])

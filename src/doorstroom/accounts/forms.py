@@ -17,7 +17,7 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
     }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username")
         self.fields["password"].label = _("Password")
         self.fields["username"].widget.attrs["autocomplete"] = "username"

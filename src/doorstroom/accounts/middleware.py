@@ -41,7 +41,9 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has expired. Please log in again."))
                 login = resolve_url(settings.LOGIN_URL)
-                return HttpResponseRedirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+                return HttpResponseRedirect(
+                    f"{login}?{urlencode({'next': request.get_full_path()})}"
+                )
             if SESSION_STARTED not in request.session:
                 request.session[SESSION_STARTED] = now
             if now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in request.session:
@@ -59,10 +61,12 @@ class SecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], *args: Any) -> HttpResponse | None:
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
+    ) -> HttpResponse | None:
         if not settings.DOORSTROOM_REQUIRE_2FA or not request.user.is_authenticated:
             return None
-        if request.user.is_verified():  # type: ignore[union-attr]
+        if request.user.is_verified():  # type: ignore[attr-defined]
             return None
         access_rule = get_rule(view_func)
         if access_rule is not None and (access_rule.public or access_rule.before_second_factor):
@@ -70,7 +74,9 @@ class SecondFactorMiddleware:
         from doorstroom.accounts.selectors import has_confirmed_device
 
         target = "accounts:verify" if has_confirmed_device(request.user) else "accounts:setup"
-        return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return HttpResponseRedirect(
+            f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}"
+        )
 
 
 class AccessRuleMiddleware:
@@ -83,10 +89,14 @@ class AccessRuleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], *args: Any) -> HttpResponse | None:
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
+    ) -> HttpResponse | None:
         access_rule = get_rule(view_func)
         if access_rule is None:
-            logger.error("View %s has no access rule; refused", getattr(view_func, "__name__", view_func))
+            logger.error(
+                "View %s has no access rule; refused", getattr(view_func, "__name__", view_func)
+            )
             raise PermissionDenied
         if access_rule.public or access_rule.before_second_factor:
             return None

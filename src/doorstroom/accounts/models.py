@@ -23,8 +23,13 @@ class User(AbstractUser):
     """A person who works with doorstroom for one organisation in one role."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="users", verbose_name=_("organisation"),
-        null=True, blank=True, help_text=_("Empty only for technical accounts without access to the application."),
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        help_text=_("Empty only for technical accounts without access to the application."),
     )
     role = models.CharField(_("role"), max_length=40, choices=ROLE_CHOICES, blank=True)
 
@@ -36,9 +41,12 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         ordering = ["username"]
         constraints = [
-            models.UniqueConstraint(models.functions.Lower("username"), name="username_case_insensitive"),
+            models.UniqueConstraint(
+                models.functions.Lower("username"), name="username_case_insensitive"
+            ),
             models.CheckConstraint(
-                condition=models.Q(organisation__isnull=True, role="") | models.Q(organisation__isnull=False) & ~models.Q(role=""),
+                condition=models.Q(organisation__isnull=True, role="")
+                | models.Q(organisation__isnull=False) & ~models.Q(role=""),
                 name="user_role_with_organisation",
             ),
         ]
@@ -53,11 +61,13 @@ class User(AbstractUser):
 
     @property
     def region_id(self) -> int | None:
-        return self.organisation.region_id if self.organisation_id else None
+        return self.organisation.region_id if self.organisation is not None else None
 
     def clean(self) -> None:
         super().clean()
-        if self.organisation_id and self.role:
+        if self.organisation is not None and self.role:
             kind = OrganisationKind(self.organisation.kind)
             if kind not in ALLOWED_KINDS[Role(self.role)]:
-                raise ValidationError({"role": _("This role does not fit this kind of organisation.")})
+                raise ValidationError(
+                    {"role": _("This role does not fit this kind of organisation.")}
+                )

@@ -10,7 +10,7 @@ from doorstroom.organisations.scoping import scope
 
 
 def has_confirmed_device(user: Any) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
@@ -18,4 +18,6 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 
 def user_list(*, actor: User) -> QuerySet[User]:
-    return scope(actor, User.objects.select_related("organisation")).order_by("organisation__name", "username")
+    return scope(actor, User.objects.select_related("organisation")).order_by(
+        "organisation__name", "username"
+    )

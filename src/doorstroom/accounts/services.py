@@ -33,12 +33,22 @@ def totp_device_confirm(user: User, device: TOTPDevice, token: str) -> bool:
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str | None, organisation: Organisation, role: Role,
-    first_name: str = "", last_name: str = "", email: str = "",
+    *,
+    username: str,
+    password: str | None,
+    organisation: Organisation,
+    role: Role,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
 ) -> User:
     user = User(
-        username=username.lower(), organisation=organisation, role=role.value,
-        first_name=first_name, last_name=last_name, email=email,
+        username=username.lower(),
+        organisation=organisation,
+        role=role.value,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
     )
     user.full_clean(exclude=["password"])
     if password:

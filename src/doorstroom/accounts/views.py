@@ -25,7 +25,7 @@ from doorstroom.accounts.forms import LoginForm, TokenForm
 from doorstroom.accounts.permissions import before_second_factor, public, rule
 
 MAX_TOKEN_FAILURES = 5
-TOKEN_FAILURES = "doorstroom_token_failures"
+TOKEN_FAILURES = "doorstroom_token_failures"  # noqa: S105  (a session key)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -104,7 +104,9 @@ def setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, _("Two-step verification is set up."))
             return HttpResponseRedirect(_next_url(request))
-        form.add_error("token", _("This code is wrong. Check the time on your phone and try again."))
+        form.add_error(
+            "token", _("This code is wrong. Check the time on your phone and try again.")
+        )
     secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     context: dict[str, Any] = {
         "form": form,

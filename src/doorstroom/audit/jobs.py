@@ -17,10 +17,16 @@ def run_verify(job: Job, progress: Progress) -> dict[str, Any]:
     result = access_log_verify(progress=progress)
     summary: list[list[Any]] = [
         [gettext_noop("Entries checked"), result.checked],
-        [gettext_noop("Verdict"), gettext_noop("Intact") if result.ok else gettext_noop("CHANGED OR DELETED")],
+        [
+            gettext_noop("Verdict"),
+            gettext_noop("Intact") if result.ok else gettext_noop("CHANGED OR DELETED"),
+        ],
     ]
     summary += [
-        [Message(gettext_noop("Problem at entry %(n)s"), {"n": p.sequence}).as_dict(), p.message.as_dict()]
+        [
+            Message(gettext_noop("Problem at entry %(n)s"), {"n": p.sequence}).as_dict(),
+            p.message.as_dict(),
+        ]
         for p in result.problems[:50]
     ]
     return {"summary": summary, "ok": result.ok}

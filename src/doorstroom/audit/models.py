@@ -12,6 +12,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from doorstroom.core.hashchain import Scalar
 from doorstroom.organisations.scoping import ScopePaths
 
 
@@ -58,11 +59,15 @@ class AccessLogEntry(models.Model):
     organisation_id_snapshot = models.CharField(_("organisation id"), max_length=40, blank=True)
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     region_id_snapshot = models.CharField(_("region id"), max_length=40, blank=True, db_index=True)
-    client_pseudonym = models.UUIDField(_("client (pseudonym)"), null=True, blank=True, db_index=True)
+    client_pseudonym = models.UUIDField(
+        _("client (pseudonym)"), null=True, blank=True, db_index=True
+    )
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=80, blank=True)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
-    source = models.CharField(_("source"), max_length=100, blank=True, help_text=_("IP address or process"))
+    source = models.CharField(
+        _("source"), max_length=100, blank=True, help_text=_("IP address or process")
+    )
     request_id = models.CharField(_("request id"), max_length=40, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
@@ -87,7 +92,7 @@ class AccessLogEntry(models.Model):
         except ValueError:
             return self.role
 
-    def chain_fields(self) -> dict[str, object]:
+    def chain_fields(self) -> dict[str, Scalar]:
         """The fields covered by the hash (everything but the hashes themselves)."""
         return {
             "sequence": self.sequence,
@@ -123,3 +128,6 @@ class ChainHead(models.Model):
     class Meta:
         verbose_name = _("hash chain head")
         verbose_name_plural = _("hash chain head")
+
+    def __str__(self) -> str:
+        return f"head {self.last_sequence}"

@@ -54,9 +54,14 @@ class Actor:
     @classmethod
     def system(cls, process: str, *, on_behalf_of: str = "", region_id: str = "") -> Actor:
         return cls(
-            user_identifier=f"systeem:{process}", user_display="", role="system",
-            organisation_id="", organisation_name="", region_id=region_id,
-            on_behalf_of=on_behalf_of, source=process,
+            user_identifier=f"systeem:{process}",
+            user_display="",
+            role="system",
+            organisation_id="",
+            organisation_name="",
+            region_id=region_id,
+            on_behalf_of=on_behalf_of,
+            source=process,
         )
 
     def acting_for(self, on_behalf_of: str) -> Actor:
@@ -108,15 +113,28 @@ def access_record(
         for pseudonym in targets:
             sequence += 1
             entry = AccessLogEntry(
-                sequence=sequence, event_id=uuid.uuid4(), occurred_at=now, event_type=event_type,
-                action=action, outcome=outcome, user_identifier=actor.user_identifier,
-                user_display=actor.user_display, role=actor.role, on_behalf_of=actor.on_behalf_of,
-                organisation_id_snapshot=actor.organisation_id, organisation_name=actor.organisation_name,
-                region_id_snapshot=region, client_pseudonym=pseudonym, object_type=object_type,
-                object_id=object_id, purpose=purpose, source=actor.source,
-                request_id=actor.request_id, previous_hash=previous,
+                sequence=sequence,
+                event_id=uuid.uuid4(),
+                occurred_at=now,
+                event_type=event_type,
+                action=action,
+                outcome=outcome,
+                user_identifier=actor.user_identifier,
+                user_display=actor.user_display,
+                role=actor.role,
+                on_behalf_of=actor.on_behalf_of,
+                organisation_id_snapshot=actor.organisation_id,
+                organisation_name=actor.organisation_name,
+                region_id_snapshot=region,
+                client_pseudonym=pseudonym,
+                object_type=object_type,
+                object_id=object_id,
+                purpose=purpose,
+                source=actor.source,
+                request_id=actor.request_id,
+                previous_hash=previous,
             )
-            entry.entry_hash = hashchain.link(key, previous, entry.chain_fields())  # type: ignore[arg-type]
+            entry.entry_hash = hashchain.link(key, previous, entry.chain_fields())
             previous = entry.entry_hash
             entries.append(entry)
         AccessLogEntry.objects.bulk_create(entries)
@@ -130,10 +148,14 @@ def access_log_verify(*, progress: Any = None) -> hashchain.VerifyResult:
     total = AccessLogEntry.objects.count()
 
     def entries() -> Any:
-        for done, row in enumerate(AccessLogEntry.objects.order_by("sequence").iterator(chunk_size=5000), 1):
+        for done, row in enumerate(
+            AccessLogEntry.objects.order_by("sequence").iterator(chunk_size=5000), 1
+        ):
             if progress is not None and done % 5000 == 0:
                 progress(done, total)
-            yield hashchain.ChainEntry(row.sequence, row.previous_hash, row.entry_hash, row.chain_fields())  # type: ignore[arg-type]
+            yield hashchain.ChainEntry(
+                row.sequence, row.previous_hash, row.entry_hash, row.chain_fields()
+            )
 
     return hashchain.verify(
         _key(),

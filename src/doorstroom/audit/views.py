@@ -15,10 +15,14 @@ from doorstroom.jobs.services import job_submit
 @rule(Role.ADMINISTRATOR)
 def overview(request: HttpRequest) -> HttpResponse:
     """The latest entries of the region (pseudonyms only) and the chain checks."""
-    return render(request, "audit/overview.html", {
-        "entries": selectors.access_log_recent(actor=request.user),
-        "checks": job_list(user=request.user).filter(kind=VERIFY_ACCESS_LOG)[:5],
-    })
+    return render(
+        request,
+        "audit/overview.html",
+        {
+            "entries": selectors.access_log_recent(actor=request.user),
+            "checks": job_list(user=request.user).filter(kind=VERIFY_ACCESS_LOG)[:5],
+        },
+    )
 
 
 @rule(Role.ADMINISTRATOR)

@@ -19,7 +19,9 @@ class BSNField(forms.CharField):
         kwargs.setdefault("label", _("BSN"))
         kwargs.setdefault("max_length", 11)
         kwargs.setdefault("help_text", _("Citizen service number, 9 digits."))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+        )
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> str:
@@ -35,12 +37,14 @@ class ClientRegisterForm(Form):
     given_names = forms.CharField(label=_("Given names"), max_length=200, required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=200)
     birth_date = forms.DateField(
-        label=_("Date of birth"), help_text=_("For example 31-12-2001."),
+        label=_("Date of birth"),
+        help_text=_("For example 31-12-2001."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y"],
     )
     responsible_municipality = forms.ModelChoiceField(
-        label=_("Responsible municipality"), queryset=Municipality.objects.none(),
+        label=_("Responsible municipality"),
+        queryset=Municipality.objects.none(),
         help_text=_("Chosen by hand for now; the residence principle will decide this."),
     )
 
@@ -59,4 +63,7 @@ class ClientRegisterForm(Form):
 
 
 class ClientSearchForm(Form):
-    bsn = BSNField(label=_("Search by BSN"), help_text=_("The BSN is not stored and never shown in the address bar."))
+    bsn = BSNField(
+        label=_("Search by BSN"),
+        help_text=_("The BSN is not stored and never shown in the address bar."),
+    )

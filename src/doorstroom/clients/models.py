@@ -16,9 +16,13 @@ from doorstroom.reference.models import Municipality, Region
 
 class Client(models.Model):
     pseudonym = models.UUIDField(_("pseudonym"), default=uuid.uuid4, unique=True, editable=False)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="clients", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="clients", verbose_name=_("region")
+    )
     responsible_municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="responsible_for",
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="responsible_for",
         verbose_name=_("responsible municipality"),
         help_text=_("The municipality responsible under the residence principle."),
     )
@@ -28,16 +32,25 @@ class Client(models.Model):
     family_name = EncryptedTextField(_("family name"))
     birth_date = models.DateField(_("date of birth"))
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
 
-    scope_paths = ScopePaths(region="region", municipality="responsible_municipality", client_data=True)
+    scope_paths = ScopePaths(
+        region="region", municipality="responsible_municipality", client_data=True
+    )
 
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "bsn_digest"], name="one_client_per_bsn_per_region"),
+            models.UniqueConstraint(
+                fields=["region", "bsn_digest"], name="one_client_per_bsn_per_region"
+            ),
         ]
 
     def __str__(self) -> str:

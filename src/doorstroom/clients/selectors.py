@@ -43,8 +43,12 @@ def _visible(user: Any) -> QuerySet[Client]:
 def _log_read(actor: Actor, user: Any, clients: Sequence[Client], event_type: str) -> None:
     if clients:
         access_record(
-            actor, event_type=event_type, action=Action.READ, purpose=purpose_for(user),
-            clients=[c.pseudonym for c in clients], object_type="client",
+            actor,
+            event_type=event_type,
+            action=Action.READ,
+            purpose=purpose_for(user),
+            clients=[c.pseudonym for c in clients],
+            object_type="client",
             region_id=clients[0].region_id,
         )
 
@@ -53,13 +57,21 @@ def _log_denied(actor: Actor, user: Any, pseudonym: UUID, event_type: str) -> No
     other = Client.objects.filter(pseudonym=pseudonym).values_list("region_id", flat=True).first()
     if other is not None:
         access_record(
-            actor, event_type=event_type, action=Action.READ, purpose=purpose_for(user),
-            outcome=Outcome.DENIED, clients=[pseudonym], object_type="client",
-            object_id=str(pseudonym), region_id=other,
+            actor,
+            event_type=event_type,
+            action=Action.READ,
+            purpose=purpose_for(user),
+            outcome=Outcome.DENIED,
+            clients=[pseudonym],
+            object_type="client",
+            object_id=str(pseudonym),
+            region_id=other,
         )
 
 
-def client_page(*, user: Any, actor: Actor, page_number: Any = 1, per_page: int = 50) -> Page[Client]:
+def client_page(
+    *, user: Any, actor: Actor, page_number: Any = 1, per_page: int = 50
+) -> Page[Client]:
     """One page of the clients the user may see; each client shown is logged."""
     paginator = Paginator(_visible(user).order_by("-created_at", "pk"), per_page)
     page = paginator.get_page(page_number)
@@ -67,7 +79,9 @@ def client_page(*, user: Any, actor: Actor, page_number: Any = 1, per_page: int 
     return page
 
 
-def client_get(*, user: Any, actor: Actor, pseudonym: UUID, event_type: str = "client.read") -> Client:
+def client_get(
+    *, user: Any, actor: Actor, pseudonym: UUID, event_type: str = "client.read"
+) -> Client:
     client = _visible(user).filter(pseudonym=pseudonym).first()
     if client is None:
         _log_denied(actor, user, pseudonym, event_type)
@@ -88,25 +102,47 @@ def client_find_by_bsn(*, user: Any, actor: Actor, bsn: str) -> Client | None:
     if outside:
         for pseudonym, region_id in outside:
             access_record(
-                actor, event_type="client.search", action=Action.READ, purpose=purpose_for(user),
-                outcome=Outcome.DENIED, clients=[pseudonym], object_type="client", region_id=region_id,
+                actor,
+                event_type="client.search",
+                action=Action.READ,
+                purpose=purpose_for(user),
+                outcome=Outcome.DENIED,
+                clients=[pseudonym],
+                object_type="client",
+                region_id=region_id,
             )
     else:
-        access_record(actor, event_type="client.search", action=Action.READ, purpose=purpose_for(user),
-                      object_type="client", object_id="geen resultaat")
+        access_record(
+            actor,
+            event_type="client.search",
+            action=Action.READ,
+            purpose=purpose_for(user),
+            object_type="client",
+            object_id="geen resultaat",
+        )
     return None
 
 
-def client_access_log(*, user: Any, actor: Actor, pseudonym: UUID) -> tuple[Client, QuerySet[AccessLogEntry]]:
+def client_access_log(
+    *, user: Any, actor: Actor, pseudonym: UUID
+) -> tuple[Client, QuerySet[AccessLogEntry]]:
     """The access log of one client, for administrators and access officers in scope."""
-    client = scope_for_audit(user, Client.objects.select_related("region")).filter(pseudonym=pseudonym).first()
+    client = (
+        scope_for_audit(user, Client.objects.select_related("region"))
+        .filter(pseudonym=pseudonym)
+        .first()
+    )
     if client is None:
         _log_denied(actor, user, pseudonym, "client.access_log.read")
         raise ClientNotFound(str(pseudonym))
     entries = access_log_for_pseudonym(pseudonym)
     access_record(
-        actor, event_type="client.access_log.read", action=Action.READ,
+        actor,
+        event_type="client.access_log.read",
+        action=Action.READ,
         purpose=Purpose.DATA_SUBJECT if user.role_enum is Role.ADMINISTRATOR else purpose_for(user),
-        clients=[client.pseudonym], object_type="access_log", region_id=client.region_id,
+        clients=[client.pseudonym],
+        object_type="access_log",
+        region_id=client.region_id,
     )
     return client, entries

@@ -22,8 +22,14 @@ REGISTERING_ROLES = frozenset({Role.ACCESS_OFFICER})
 
 
 def client_register(
-    *, user: Any, actor: Actor, bsn: str, family_name: str, given_names: str,
-    birth_date: date, responsible_municipality: Municipality,
+    *,
+    user: Any,
+    actor: Actor,
+    bsn: str,
+    family_name: str,
+    given_names: str,
+    birth_date: date,
+    responsible_municipality: Municipality,
 ) -> Client:
     """Register a client in the user's region. Raises ValidationError (translated) on bad
     input or a BSN that is already registered in the region; stores nothing then."""
@@ -35,20 +41,34 @@ def client_register(
         raise ValidationError({"bsn": exc.message.translate(_)}) from None
     region = user.organisation.region
     if not region.members.filter(pk=responsible_municipality.pk).exists():
-        raise ValidationError({"responsible_municipality": _("This municipality is not part of your region.")})
+        raise ValidationError(
+            {"responsible_municipality": _("This municipality is not part of your region.")}
+        )
     digest = bsn_digest(digits)
     try:
         with transaction.atomic():
             client = Client.objects.create(
-                region=region, responsible_municipality=responsible_municipality,
-                bsn_digest=digest, bsn_encrypted=digits, given_names=given_names.strip(),
-                family_name=family_name.strip(), birth_date=birth_date, created_by=user,
+                region=region,
+                responsible_municipality=responsible_municipality,
+                bsn_digest=digest,
+                bsn_encrypted=digits,
+                given_names=given_names.strip(),
+                family_name=family_name.strip(),
+                birth_date=birth_date,
+                created_by=user,
             )
             access_record(
-                actor, event_type="client.register", action=Action.CREATE, purpose=Purpose.ACCESS,
-                clients=[client.pseudonym], object_type="client", object_id=str(client.pseudonym),
+                actor,
+                event_type="client.register",
+                action=Action.CREATE,
+                purpose=Purpose.ACCESS,
+                clients=[client.pseudonym],
+                object_type="client",
+                object_id=str(client.pseudonym),
                 region_id=region.pk,
             )
     except IntegrityError:
-        raise ValidationError({"bsn": _("A client with this BSN is already registered in this region.")}) from None
+        raise ValidationError(
+            {"bsn": _("A client with this BSN is already registered in this region.")}
+        ) from None
     return client

@@ -16,16 +16,28 @@ from doorstroom.clients import selectors, services
 from doorstroom.clients.forms import ClientRegisterForm, ClientSearchForm
 from doorstroom.core.roles import ACCESS_LOG_READERS, Role
 
-CLIENT_ROLES = (Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER, Role.CARE_PROVIDER)
+CLIENT_ROLES = (
+    Role.ACCESS_OFFICER,
+    Role.PLACEMENT_COORDINATOR,
+    Role.MUNICIPAL_OFFICER,
+    Role.CARE_PROVIDER,
+)
 
 
 @rule(*CLIENT_ROLES, client_data=True)
 def client_list(request: HttpRequest) -> HttpResponse:
-    page = selectors.client_page(user=request.user, actor=Actor.from_request(request), page_number=request.GET.get("pagina"))
-    return render(request, "clients/client_list.html", {
-        "page": page, "search_form": ClientSearchForm(),
-        "may_register": request.user.role_enum in services.REGISTERING_ROLES,  # type: ignore[union-attr]
-    })
+    page = selectors.client_page(
+        user=request.user, actor=Actor.from_request(request), page_number=request.GET.get("pagina")
+    )
+    return render(
+        request,
+        "clients/client_list.html",
+        {
+            "page": page,
+            "search_form": ClientSearchForm(),
+            "may_register": request.user.role_enum in services.REGISTERING_ROLES,  # type: ignore[union-attr]
+        },
+    )
 
 
 @rule(*CLIENT_ROLES, client_data=True)
@@ -34,13 +46,17 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def client_search(request: HttpRequest) -> HttpResponse:
     form = ClientSearchForm(request.POST)
     if form.is_valid():
-        client = selectors.client_find_by_bsn(user=request.user, actor=Actor.from_request(request), bsn=form.cleaned_data["bsn"])
+        client = selectors.client_find_by_bsn(
+            user=request.user, actor=Actor.from_request(request), bsn=form.cleaned_data["bsn"]
+        )
         if client is not None:
             return redirect("clients:detail", pseudonym=client.pseudonym)
         messages.warning(request, _("No client with this BSN found within your authority."))
         return redirect("clients:list")
     page = selectors.client_page(user=request.user, actor=Actor.from_request(request))
-    return render(request, "clients/client_list.html", {"page": page, "search_form": form}, status=400)
+    return render(
+        request, "clients/client_list.html", {"page": page, "search_form": form}, status=400
+    )
 
 
 @rule(Role.ACCESS_OFFICER, client_data=True)
@@ -50,7 +66,9 @@ def client_register(request: HttpRequest) -> HttpResponse:
     form = ClientRegisterForm(request.POST or None, municipalities=municipalities)
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.client_register(user=request.user, actor=Actor.from_request(request), **form.cleaned_data)
+            client = services.client_register(
+                user=request.user, actor=Actor.from_request(request), **form.cleaned_data
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
@@ -58,25 +76,37 @@ def client_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Client registered."))
             return redirect("clients:detail", pseudonym=client.pseudonym)
-    return render(request, "clients/client_register.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "clients/client_register.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @rule(*CLIENT_ROLES, client_data=True)
 def client_detail(request: HttpRequest, pseudonym: UUID) -> HttpResponse:
     try:
-        client = selectors.client_get(user=request.user, actor=Actor.from_request(request), pseudonym=pseudonym)
+        client = selectors.client_get(
+            user=request.user, actor=Actor.from_request(request), pseudonym=pseudonym
+        )
     except selectors.ClientNotFound:
         raise Http404 from None
-    return render(request, "clients/client_detail.html", {
-        "client": client,
-        "may_read_access_log": request.user.role_enum in ACCESS_LOG_READERS,  # type: ignore[union-attr]
-    })
+    return render(
+        request,
+        "clients/client_detail.html",
+        {
+            "client": client,
+            "may_read_access_log": request.user.role_enum in ACCESS_LOG_READERS,  # type: ignore[union-attr]
+        },
+    )
 
 
 @rule(*ACCESS_LOG_READERS, client_data=True)
 def client_access_log(request: HttpRequest, pseudonym: UUID) -> HttpResponse:
     try:
-        client, entries = selectors.client_access_log(user=request.user, actor=Actor.from_request(request), pseudonym=pseudonym)
+        client, entries = selectors.client_access_log(
+            user=request.user, actor=Actor.from_request(request), pseudonym=pseudonym
+        )
     except selectors.ClientNotFound:
         raise Http404 from None
-    return render(request, "clients/client_access_log.html", {"client": client, "entries": entries[:500]})
+    return render(
+        request, "clients/client_access_log.html", {"client": client, "entries": entries[:500]}
+    )

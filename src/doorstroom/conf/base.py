@@ -16,7 +16,13 @@ from doorstroom.conf.env import config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/doorstroom
 PROJECT_DIR = PACKAGE_DIR.parent.parent  # repository root (in a checkout)
-VAR_DIR = Path(config("DOORSTROOM_VAR_DIR", str(PROJECT_DIR / "var"), help="Directory for local state (SQLite database, generated demo keys)."))
+VAR_DIR = Path(
+    config(
+        "DOORSTROOM_VAR_DIR",
+        str(PROJECT_DIR / "var"),
+        help="Directory for local state (SQLite database, generated demo keys).",
+    )
+)
 
 DEBUG = False
 ROOT_URLCONF = "doorstroom.conf.urls"
@@ -94,7 +100,9 @@ DATABASE_URL = config(
 
 
 def database_from_url(url: str) -> dict[str, object]:
-    db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    db: dict[str, object] = dict(
+        dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web app and the task worker use the file at the same time;
         # IMMEDIATE transactions take the write lock up front instead of failing midway.
@@ -130,8 +138,20 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # ---------------------------------------------------------------- static files
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(config("DOORSTROOM_STATIC_ROOT", str(PROJECT_DIR / "staticfiles"), help="Where collectstatic puts static files."))
-NODE_MODULES = Path(config("DOORSTROOM_NODE_MODULES", str(PROJECT_DIR / "node_modules"), help="The npm packages that provide front-end assets (installed by ./dev setup)."))
+STATIC_ROOT = Path(
+    config(
+        "DOORSTROOM_STATIC_ROOT",
+        str(PROJECT_DIR / "staticfiles"),
+        help="Where collectstatic puts static files.",
+    )
+)
+NODE_MODULES = Path(
+    config(
+        "DOORSTROOM_NODE_MODULES",
+        str(PROJECT_DIR / "node_modules"),
+        help="The npm packages that provide front-end assets (installed by ./dev setup).",
+    )
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -147,13 +167,18 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 DOORSTROOM_REQUIRE_2FA = config(
-    "DOORSTROOM_REQUIRE_2FA", True, cast=bool,
+    "DOORSTROOM_REQUIRE_2FA",
+    True,
+    cast=bool,
     help="Require a second factor (TOTP) for every login. Only the demo turns this off.",
 )
 DOORSTROOM_DEMO = False  # shows the "demo - no real data" banner; set in demo settings only
@@ -161,8 +186,17 @@ OTP_TOTP_ISSUER = "doorstroom"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Lock-out after repeated failed logins (django-axes).
-AXES_FAILURE_LIMIT = config("DOORSTROOM_LOCKOUT_FAILURES", 5, cast=int, help="Failed logins before an account is locked.")
-AXES_COOLOFF_TIME = timedelta(minutes=config("DOORSTROOM_LOCKOUT_MINUTES", 15, cast=int, help="Minutes an account stays locked after too many failures."))
+AXES_FAILURE_LIMIT = config(
+    "DOORSTROOM_LOCKOUT_FAILURES", 5, cast=int, help="Failed logins before an account is locked."
+)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=config(
+        "DOORSTROOM_LOCKOUT_MINUTES",
+        15,
+        cast=int,
+        help="Minutes an account stays locked after too many failures.",
+    )
+)
 # Lock an account after N failures, and an address after N failures in a row (password
 # spraying). A successful login resets the counters, so a shared office address is only
 # locked by N failures without any success in between.
@@ -173,8 +207,22 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 
 # Sessions: an inactivity time-out and an absolute time-out.
-SESSION_INACTIVITY_TIMEOUT = timedelta(minutes=config("DOORSTROOM_SESSION_IDLE_MINUTES", 15, cast=int, help="Minutes without activity after which a session ends."))
-SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=config("DOORSTROOM_SESSION_MAX_HOURS", 10, cast=int, help="Hours after login after which a session ends regardless of activity."))
+SESSION_INACTIVITY_TIMEOUT = timedelta(
+    minutes=config(
+        "DOORSTROOM_SESSION_IDLE_MINUTES",
+        15,
+        cast=int,
+        help="Minutes without activity after which a session ends.",
+    )
+)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(
+    hours=config(
+        "DOORSTROOM_SESSION_MAX_HOURS",
+        10,
+        cast=int,
+        help="Hours after login after which a session ends regardless of activity.",
+    )
+)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -220,7 +268,11 @@ LOGGING = {
     "filters": {"redact_bsn": {"()": "doorstroom.web.reporting.RedactBSNFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_bsn"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_bsn"],
+        },
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
@@ -230,7 +282,12 @@ LOGGING = {
 }
 
 # Disclosure control (used by the monitor): counts below this are suppressed.
-DOORSTROOM_DISCLOSURE_THRESHOLD = config("DOORSTROOM_DISCLOSURE_THRESHOLD", 10, cast=int, help="Counts below this number are suppressed for roles without client access and in exports.")
+DOORSTROOM_DISCLOSURE_THRESHOLD = config(
+    "DOORSTROOM_DISCLOSURE_THRESHOLD",
+    10,
+    cast=int,
+    help="Counts below this number are suppressed for roles without client access and in exports.",
+)
 
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

@@ -16,7 +16,12 @@ from doorstroom.conf.base import VAR_DIR
 from doorstroom.conf.env import config
 
 DOORSTROOM_DEMO = True
-DOORSTROOM_REQUIRE_2FA = config("DOORSTROOM_DEMO_REQUIRE_2FA", False, cast=bool, help="Demo only: also require the second factor in the demo.")
+DOORSTROOM_REQUIRE_2FA = config(
+    "DOORSTROOM_DEMO_REQUIRE_2FA",
+    False,
+    cast=bool,
+    help="Demo only: also require the second factor in the demo.",
+)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 LANGUAGE_COOKIE_SECURE = False  # the demo is served over plain http on localhost
 

@@ -43,7 +43,7 @@ def _list(value: str) -> list[str]:
 CASTS: dict[type, Callable[[str], Any]] = {bool: _bool, int: int, list: _list, str: str}
 
 
-def config(name: str, default: Any = _MISSING, *, help: str, cast: type = str) -> Any:  # noqa: A002
+def config(name: str, default: Any = _MISSING, *, help: str, cast: type = str) -> Any:
     """Read ``name`` from the environment, cast it, and document it."""
     required = default is _MISSING
     REGISTRY[name] = Documented(name, None if required else default, help, required)

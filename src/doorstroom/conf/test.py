@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from doorstroom.conf.base import *  # noqa: F403
 
-SECRET_KEY = "test-only-not-secret-" + "x" * 40  # noqa: S105
+SECRET_KEY = "test-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DOORSTROOM_FIELD_KEYS = ["3PE2bK3tCBqUdsTyZfxXyCv4lqFqxZ1YsZxwO7cPq9E="]
 DOORSTROOM_BSN_HMAC_KEY = "test-bsn-key"
@@ -18,4 +18,4 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 LANGUAGE_COOKIE_SECURE = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405

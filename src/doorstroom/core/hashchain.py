@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from doorstroom.core.i18n import Message
-from doorstroom.core.i18n import gettext_noop
+from doorstroom.core.i18n import Message, gettext_noop
 
 GENESIS = "0" * 64
 
@@ -100,7 +99,11 @@ def verify(
     for entry in entries:
         checked += 1
         if entry.sequence != expected_seq:
-            note(entry.sequence, gettext_noop("sequence gap: expected %(expected)s (entries deleted)"), expected=expected_seq)
+            note(
+                entry.sequence,
+                gettext_noop("sequence gap: expected %(expected)s (entries deleted)"),
+                expected=expected_seq,
+            )
         if entry.previous_hash != previous:
             note(entry.sequence, gettext_noop("previous hash does not match the entry before it"))
         recomputed = link(key, entry.previous_hash, entry.fields)
@@ -111,7 +114,12 @@ def verify(
 
     last_seq = expected_seq - 1
     if head_sequence is not None and head_sequence != last_seq:
-        note(last_seq, gettext_noop("chain head says %(head)s entries, found up to %(last)s"), head=head_sequence, last=last_seq)
+        note(
+            last_seq,
+            gettext_noop("chain head says %(head)s entries, found up to %(last)s"),
+            head=head_sequence,
+            last=last_seq,
+        )
     if head_hash is not None and checked and not hmac.compare_digest(head_hash, previous):
         note(last_seq, gettext_noop("last entry does not match the recorded chain head"))
     return VerifyResult(checked=checked, problems=tuple(problems))

@@ -33,7 +33,9 @@ from doorstroom.core.i18n import gettext_noop
 TOTAL_CODES = {"geslacht": "T001038", "leeftijd": "10000", "burgerlijkestaat": "T001019"}
 _PERIOD = re.compile(r"^(\d{4})(JJ00)?$")
 _GM = re.compile(r"^GM\d{4}$")
-_OTHER_REGION = re.compile(r"^(NL\d{2}|PV\d{2}|LD\d{2}|CR\d{2}|GG\d{4}|WK\d{6}|BU\d{8}|[A-Z]{2}\d+)$")
+_OTHER_REGION = re.compile(
+    r"^(NL\d{2}|PV\d{2}|LD\d{2}|CR\d{2}|GG\d{4}|WK\d{6}|BU\d{8}|[A-Z]{2}\d+)$"
+)
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
@@ -93,9 +95,17 @@ def parse_statline_csv(text: str, known_codes: Collection[str]) -> PopulationImp
     ]
     if missing:
         raise RowErrors(
-            [RowError(1, gettext_noop("Missing column: %(columns)s. Is this a CBS StatLine export?"), {"columns": ", ".join(missing)})]
+            [
+                RowError(
+                    1,
+                    gettext_noop("Missing column: %(columns)s. Is this a CBS StatLine export?"),
+                    {"columns": ", ".join(missing)},
+                )
+            ]
         )
-    assert region_col and period_col and value_col
+    assert region_col is not None
+    assert period_col is not None
+    assert value_col is not None
     breakdown = {
         col: TOTAL_CODES[col.strip().lower()]
         for col in fieldnames
@@ -118,37 +128,73 @@ def parse_statline_csv(text: str, known_codes: Collection[str]) -> PopulationImp
             if _OTHER_REGION.match(code):
                 skipped += 1  # country, province, COROP ...: not a municipality
             else:
-                errors.append(RowError(line, gettext_noop("Unknown region code '%(code)s'."), {"code": code}))
+                errors.append(
+                    RowError(line, gettext_noop("Unknown region code '%(code)s'."), {"code": code})
+                )
             continue
         if code not in known:
-            errors.append(RowError(line, gettext_noop("Unknown municipality code %(code)s."), {"code": code}))
+            errors.append(
+                RowError(line, gettext_noop("Unknown municipality code %(code)s."), {"code": code})
+            )
             continue
         period = (raw.get(period_col) or "").strip().upper()
         match = _PERIOD.match(period)
         if not match or not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
-            errors.append(RowError(line, gettext_noop("Unreadable period '%(period)s' (expected e.g. 2024JJ00)."), {"period": period}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("Unreadable period '%(period)s' (expected e.g. 2024JJ00)."),
+                    {"period": period},
+                )
+            )
             continue
         year = int(match.group(1))
         value = (raw.get(value_col) or "").strip().replace(" ", "")
         if value in {"", ".", "x", "-"}:
-            errors.append(RowError(line, gettext_noop("Population is missing for %(code)s %(year)s."), {"code": code, "year": year}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("Population is missing for %(code)s %(year)s."),
+                    {"code": code, "year": year},
+                )
+            )
             continue
         try:
             number = int(value)
         except ValueError:
-            errors.append(RowError(line, gettext_noop("Population '%(value)s' is not a whole number."), {"value": value}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("Population '%(value)s' is not a whole number."),
+                    {"value": value},
+                )
+            )
             continue
         if number < 0:
-            errors.append(RowError(line, gettext_noop("Population %(value)s is negative."), {"value": number}))
+            errors.append(
+                RowError(line, gettext_noop("Population %(value)s is negative."), {"value": number})
+            )
             continue
         key = (code, year)
         if key in seen:
-            errors.append(RowError(line, gettext_noop("%(code)s %(year)s occurs twice (also on line %(other)s)."), {"code": code, "year": year, "other": seen[key]}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("%(code)s %(year)s occurs twice (also on line %(other)s)."),
+                    {"code": code, "year": year, "other": seen[key]},
+                )
+            )
             continue
         seen[key] = line
         records.append(PopulationRecord(code, year, number))
     if errors:
         raise RowErrors(errors)
     if not records:
-        raise RowErrors([RowError(0, gettext_noop("No population figures of municipalities found in the file."))])
+        raise RowErrors(
+            [
+                RowError(
+                    0, gettext_noop("No population figures of municipalities found in the file.")
+                )
+            ]
+        )
     return PopulationImport(tuple(records), skipped)

@@ -42,7 +42,15 @@ def _require_columns(reader: csv.DictReader[str], needed: Iterable[str]) -> None
     present = set(reader.fieldnames or [])
     missing = [c for c in needed if c not in present]
     if missing:
-        raise RowErrors([RowError(1, gettext_noop("Missing column(s): %(columns)s."), {"columns": ", ".join(missing)})])
+        raise RowErrors(
+            [
+                RowError(
+                    1,
+                    gettext_noop("Missing column(s): %(columns)s."),
+                    {"columns": ", ".join(missing)},
+                )
+            ]
+        )
 
 
 def parse_municipalities(text: str) -> list[MunicipalityRow]:
@@ -57,14 +65,34 @@ def parse_municipalities(text: str) -> list[MunicipalityRow]:
         name = (raw["gemeentenaam"] or "").strip()
         province = (raw["provincienaam"] or "").strip()
         if not GM_CODE.match(code):
-            errors.append(RowError(line, gettext_noop("Invalid municipality code '%(code)s' (expected GMxxxx)."), {"code": code}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("Invalid municipality code '%(code)s' (expected GMxxxx)."),
+                    {"code": code},
+                )
+            )
             continue
         if cbs != code[2:]:
-            errors.append(RowError(line, gettext_noop("Municipality code %(cbs)s does not match %(code)s."), {"cbs": cbs, "code": code}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("Municipality code %(cbs)s does not match %(code)s."),
+                    {"cbs": cbs, "code": code},
+                )
+            )
         if not name or not province:
-            errors.append(RowError(line, gettext_noop("Municipality name and province are required.")))
+            errors.append(
+                RowError(line, gettext_noop("Municipality name and province are required."))
+            )
         if code in seen:
-            errors.append(RowError(line, gettext_noop("%(code)s occurs twice (also on line %(other)s)."), {"code": code, "other": seen[code]}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("%(code)s occurs twice (also on line %(other)s)."),
+                    {"code": code, "other": seen[code]},
+                )
+            )
         seen[code] = line
         rows.append(MunicipalityRow(code, cbs, name, province))
     if errors:
@@ -89,7 +117,11 @@ def parse_regions(text: str, known_codes: set[str]) -> list[RegionRow]:
             errors.append(RowError(line, gettext_noop("Region name is missing.")))
             continue
         if code not in known_codes:
-            errors.append(RowError(line, gettext_noop("Unknown municipality code '%(code)s'."), {"code": code}))
+            errors.append(
+                RowError(
+                    line, gettext_noop("Unknown municipality code '%(code)s'."), {"code": code}
+                )
+            )
             continue
         if region not in centres:
             order.append(region)
@@ -97,25 +129,55 @@ def parse_regions(text: str, known_codes: set[str]) -> list[RegionRow]:
             members[region] = []
             population[region] = {}
         elif centres[region] != centre:
-            errors.append(RowError(line, gettext_noop("Region %(region)s has two centre municipalities."), {"region": region}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("Region %(region)s has two centre municipalities."),
+                    {"region": region},
+                )
+            )
         if code in member_of:
             errors.append(
-                RowError(line, gettext_noop("%(code)s already belongs to region %(region)s; one region per municipality."), {"code": code, "region": member_of[code]})
+                RowError(
+                    line,
+                    gettext_noop(
+                        "%(code)s already belongs to region %(region)s; one region per municipality."
+                    ),
+                    {"code": code, "region": member_of[code]},
+                )
             )
             continue
         member_of[code] = region
         members[region].append(code)
         if (raw.get("is_centre") or "").strip() == "1" and code != centre:
-            errors.append(RowError(line, gettext_noop("%(code)s is marked as centre but the centre is %(centre)s."), {"code": code, "centre": centre}))
+            errors.append(
+                RowError(
+                    line,
+                    gettext_noop("%(code)s is marked as centre but the centre is %(centre)s."),
+                    {"code": code, "centre": centre},
+                )
+            )
         pop = (raw.get("approx_population") or "").strip()
         if pop:
             if not pop.isdigit():
-                errors.append(RowError(line, gettext_noop("Population '%(value)s' is not a whole number."), {"value": pop}))
+                errors.append(
+                    RowError(
+                        line,
+                        gettext_noop("Population '%(value)s' is not a whole number."),
+                        {"value": pop},
+                    )
+                )
             else:
                 population[region][code] = int(pop)
     for region in order:
         if centres[region] not in members[region]:
-            errors.append(RowError(0, gettext_noop("The centre municipality of %(region)s is not in the region."), {"region": region}))
+            errors.append(
+                RowError(
+                    0,
+                    gettext_noop("The centre municipality of %(region)s is not in the region."),
+                    {"region": region},
+                )
+            )
     if errors:
         raise RowErrors(errors)
     return [RegionRow(r, centres[r], tuple(members[r]), population[r]) for r in order]

@@ -58,7 +58,9 @@ ALLOWED_KINDS: dict[Role, frozenset[OrganisationKind]] = {
     Role.CARE_PROVIDER: frozenset({OrganisationKind.CARE_PROVIDER}),
     Role.HOUSING_ASSOCIATION: frozenset({OrganisationKind.HOUSING_ASSOCIATION}),
     Role.POLICY_ADVISOR: frozenset({OrganisationKind.REGION_OFFICE, OrganisationKind.MUNICIPALITY}),
-    Role.FINANCE_ADVISOR: frozenset({OrganisationKind.REGION_OFFICE, OrganisationKind.MUNICIPALITY}),
+    Role.FINANCE_ADVISOR: frozenset(
+        {OrganisationKind.REGION_OFFICE, OrganisationKind.MUNICIPALITY}
+    ),
     Role.CLIENT_COUNCIL: frozenset({OrganisationKind.REGION_OFFICE}),
     Role.ADMINISTRATOR: frozenset({OrganisationKind.REGION_OFFICE}),
 }

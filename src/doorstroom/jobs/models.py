@@ -27,9 +27,18 @@ class Job(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=50)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("started by"))
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("organisation"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+        verbose_name=_("started by"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("organisation")
+    )
     input_name = models.CharField(_("file name"), max_length=255, blank=True)
     input_data = models.BinaryField(_("input"), blank=True, default=b"", editable=False)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -67,7 +76,7 @@ class Job(models.Model):
         return [{"line": e.get("line", 0), "message": _render(e)} for e in self.errors]
 
     @property
-    def display_summary(self) -> list[tuple[str, object]]:
+    def display_summary(self) -> list[tuple[object, object]]:
         rows = self.result.get("summary", []) if isinstance(self.result, dict) else []
         return [(_render(label), _render(value)) for label, value in rows]
 

@@ -10,8 +10,14 @@ from doorstroom.jobs.registry import KINDS
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 
 
-def job_submit(*, user: Any, kind: str, input_name: str = "", input_data: bytes = b"",
-               params: dict[str, Any] | None = None) -> Job:
+def job_submit(
+    *,
+    user: Any,
+    kind: str,
+    input_name: str = "",
+    input_data: bytes = b"",
+    params: dict[str, Any] | None = None,
+) -> Job:
     """Store the job and queue it once the transaction commits."""
     from doorstroom.jobs.tasks import run_job
 
@@ -21,8 +27,12 @@ def job_submit(*, user: Any, kind: str, input_name: str = "", input_data: bytes 
         raise ValueError("input too large")
     with transaction.atomic():
         job = Job.objects.create(
-            kind=kind, created_by=user, organisation=user.organisation,
-            input_name=input_name, input_data=input_data, params=params or {},
+            kind=kind,
+            created_by=user,
+            organisation=user.organisation,
+            input_name=input_name,
+            input_data=input_data,
+            params=params or {},
         )
 
         def enqueue() -> None:

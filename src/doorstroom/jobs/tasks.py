@@ -33,19 +33,38 @@ def run_job(job_id: str) -> str:
             raise LookupError(f"unknown job kind {job.kind!r}")
         result = kind.handler(job, progress)
     except RowErrors as exc:
-        _finish(job, Job.Status.FAILED, errors=[e.as_dict() for e in exc.errors],
-                message=gettext_noop("The file contains errors; nothing was imported."))
+        _finish(
+            job,
+            Job.Status.FAILED,
+            errors=[e.as_dict() for e in exc.errors],
+            message=gettext_noop("The file contains errors; nothing was imported."),
+        )
     except Exception:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
-        _finish(job, Job.Status.FAILED, message=gettext_noop("The job failed because of an internal error. The administrator has been notified."))
+        _finish(
+            job,
+            Job.Status.FAILED,
+            message=gettext_noop(
+                "The job failed because of an internal error. The administrator has been notified."
+            ),
+        )
     else:
         _finish(job, Job.Status.DONE, result=result)
     return Job.objects.values_list("status", flat=True).get(pk=job.pk)
 
 
-def _finish(job: Job, status: str, *, result: dict[str, object] | None = None,
-            errors: list[dict[str, object]] | None = None, message: str = "") -> None:
+def _finish(
+    job: Job,
+    status: str,
+    *,
+    result: dict[str, object] | None = None,
+    errors: list[dict[str, object]] | None = None,
+    message: str = "",
+) -> None:
     Job.objects.filter(pk=job.pk).update(
-        status=status, result=result or {}, errors=errors or [], message=message,
+        status=status,
+        result=result or {},
+        errors=errors or [],
+        message=message,
         finished_at=timezone.now(),
     )

@@ -16,4 +16,8 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
     if job is None:
         raise Http404
     kind = KINDS.get(job.kind)
-    return render(request, "jobs/job_detail.html", {"job": job, "kind_label": kind.label if kind else job.kind})
+    return render(
+        request,
+        "jobs/job_detail.html",
+        {"job": job, "kind_label": kind.label if kind else job.kind},
+    )

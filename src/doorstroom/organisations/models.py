@@ -24,10 +24,17 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("region")
+    )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="organisations",
-        verbose_name=_("municipality"), help_text=_("For a municipality only: which municipality."),
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("municipality"),
+        help_text=_("For a municipality only: which municipality."),
     )
     kvk_number = models.CharField(_("Chamber of Commerce number"), max_length=8, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -39,11 +46,16 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         ordering = ["region__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="organisation_unique_name_in_region"),
+            models.UniqueConstraint(
+                fields=["region", "name"], name="organisation_unique_name_in_region"
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(kind=OrganisationKind.MUNICIPALITY, municipality__isnull=False)
-                    | (~models.Q(kind=OrganisationKind.MUNICIPALITY) & models.Q(municipality__isnull=True))
+                    | (
+                        ~models.Q(kind=OrganisationKind.MUNICIPALITY)
+                        & models.Q(municipality__isnull=True)
+                    )
                 ),
                 name="organisation_municipality_iff_kind_municipality",
             ),
@@ -57,6 +69,11 @@ class Organisation(models.Model):
         return OrganisationKind(self.kind)
 
     def clean(self) -> None:
-        if self.municipality_id and self.region_id:
-            if not self.region.members.filter(pk=self.municipality_id).exists():
-                raise ValidationError({"municipality": _("This municipality is not part of the chosen region.")})
+        if (
+            self.municipality_id
+            and self.region_id
+            and not self.region.members.filter(pk=self.municipality_id).exists()
+        ):
+            raise ValidationError(
+                {"municipality": _("This municipality is not part of the chosen region.")}
+            )

@@ -23,6 +23,7 @@ from doorstroom.core.roles import ACCESS_LOG_READERS, CLIENT_SCOPE, ClientScope,
 
 if TYPE_CHECKING:
     from doorstroom.accounts.models import User
+    from doorstroom.organisations.models import Organisation
 
 M = TypeVar("M", bound=Model)
 
@@ -49,16 +50,20 @@ def _paths(qs: QuerySet[Any]) -> ScopePaths:
     return paths
 
 
-def _acting(user: Any) -> User | None:
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "organisation_id", None):
+def _acting(user: Any) -> tuple[User, Organisation] | None:
+    """The user and their organisation, or None for anonymous users and accounts
+    without an organisation (they see nothing)."""
+    if not getattr(user, "is_authenticated", False):
         return None
-    return user  # type: ignore[no-any-return]
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return None
+    return user, org
 
 
-def client_scope_q(user: User, paths: ScopePaths) -> Q | None:
+def client_scope_q(user: User, org: Organisation, paths: ScopePaths) -> Q | None:
     """The filter for client data, or None when the user sees no rows at all."""
     level = CLIENT_SCOPE[user.role_enum]
-    org = user.organisation
     if level is ClientScope.REGION and paths.region:
         return Q(**{paths.region: org.region_id})
     if level is ClientScope.MUNICIPALITY and paths.municipality and org.municipality_id:
@@ -74,11 +79,11 @@ def scope(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     acting = _acting(user)
     if acting is None:
         return qs.none()
+    person, org = acting
     if paths.client_data:
-        q = client_scope_q(acting, paths)
+        q = client_scope_q(person, org, paths)
         return qs.filter(q) if q is not None else qs.none()
-    org = acting.organisation
-    if paths.organisation and acting.role_enum is not Role.ADMINISTRATOR:
+    if paths.organisation and person.role_enum is not Role.ADMINISTRATOR:
         return qs.filter(**{paths.organisation: org.pk})
     if paths.region:
         return qs.filter(**{paths.region: org.region_id})
@@ -90,8 +95,9 @@ def scope_for_audit(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     access officer for the clients they may see anyway."""
     paths = _paths(qs)
     acting = _acting(user)
-    if acting is None or acting.role_enum not in ACCESS_LOG_READERS:
+    if acting is None or acting[0].role_enum not in ACCESS_LOG_READERS:
         return qs.none()
-    if acting.role_enum is Role.ADMINISTRATOR and paths.region:
-        return qs.filter(**{paths.region: acting.organisation.region_id})
-    return scope(acting, qs)
+    person, org = acting
+    if person.role_enum is Role.ADMINISTRATOR and paths.region:
+        return qs.filter(**{paths.region: org.region_id})
+    return scope(person, qs)

@@ -9,7 +9,9 @@ from doorstroom.organisations.scoping import scope
 
 
 def organisation_list(*, user: Any) -> QuerySet[Organisation]:
-    return scope(user, Organisation.objects.select_related("region", "municipality")).annotate(user_count=Count("users"))
+    return scope(user, Organisation.objects.select_related("region", "municipality")).annotate(
+        user_count=Count("users")
+    )
 
 
 def organisation_get(*, user: Any, pk: int) -> Organisation | None:

@@ -10,7 +10,11 @@ from doorstroom.organisations import selectors
 
 @rule(Role.ADMINISTRATOR)
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "organisations/organisation_list.html", {"organisations": selectors.organisation_list(user=request.user)})
+    return render(
+        request,
+        "organisations/organisation_list.html",
+        {"organisations": selectors.organisation_list(user=request.user)},
+    )
 
 
 @rule(Role.ADMINISTRATOR)
@@ -18,6 +22,11 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(user=request.user, pk=pk)
     if organisation is None:
         raise Http404
-    return render(request, "organisations/organisation_detail.html", {
-        "organisation": organisation, "members": organisation.users.order_by("username"),
-    })
+    return render(
+        request,
+        "organisations/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "members": organisation.users.order_by("username"),
+        },
+    )

@@ -28,7 +28,7 @@ class MunicipalityFilterForm(Form):
     province = forms.ChoiceField(label=_("Province"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["province"].choices = [("", _("All provinces"))] + [  # type: ignore[attr-defined]
             (p, p) for p in Province.objects.values_list("name", flat=True)
         ]

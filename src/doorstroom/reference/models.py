@@ -23,8 +23,15 @@ class Municipality(models.Model):
     code = models.CharField(_("municipality code"), max_length=6, unique=True, help_text="GMxxxx")
     cbs_code = models.CharField(_("CBS code"), max_length=4, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("province"))
-    active = models.BooleanField(_("active"), default=True, help_text=_("In the current municipal division."))
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        verbose_name=_("province"),
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("In the current municipal division.")
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -41,8 +48,18 @@ class Region(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("short name"), unique=True)
-    centre = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="centre_of", verbose_name=_("centre municipality"))
-    members = models.ManyToManyField(Municipality, through="RegionMembership", related_name="regions", verbose_name=_("municipalities"))
+    centre = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="centre_of",
+        verbose_name=_("centre municipality"),
+    )
+    members: models.ManyToManyField[Municipality, RegionMembership] = models.ManyToManyField(
+        Municipality,
+        through="RegionMembership",
+        related_name="regions",
+        verbose_name=_("municipalities"),
+    )
 
     class Meta:
         verbose_name = _("region")
@@ -55,7 +72,9 @@ class Region(models.Model):
 
 class RegionMembership(models.Model):
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="memberships")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="memberships"
+    )
 
     class Meta:
         verbose_name = _("region membership")
@@ -76,7 +95,12 @@ class PopulationFigure(models.Model):
         CBS = "cbs", _("CBS StatLine")
         DEMO = "demo", _("Approximation (demo only)")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="population", verbose_name=_("municipality"))
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="population",
+        verbose_name=_("municipality"),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     population = models.PositiveIntegerField(_("inhabitants"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
@@ -87,8 +111,12 @@ class PopulationFigure(models.Model):
         verbose_name_plural = _("population figures")
         ordering = ["municipality__name", "year"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "year"], name="one_population_per_year"),
-            models.CheckConstraint(condition=models.Q(population__gte=0), name="population_not_negative"),
+            models.UniqueConstraint(
+                fields=["municipality", "year"], name="one_population_per_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(population__gte=0), name="population_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,13 +7,17 @@ from doorstroom.reference.models import Municipality, PopulationFigure, Region
 
 def _latest_population() -> Subquery:
     return Subquery(
-        PopulationFigure.objects.filter(municipality=OuterRef("pk")).order_by("-year").values("population")[:1]
+        PopulationFigure.objects.filter(municipality=OuterRef("pk"))
+        .order_by("-year")
+        .values("population")[:1]
     )
 
 
 def _latest_population_year() -> Subquery:
     return Subquery(
-        PopulationFigure.objects.filter(municipality=OuterRef("pk")).order_by("-year").values("year")[:1]
+        PopulationFigure.objects.filter(municipality=OuterRef("pk"))
+        .order_by("-year")
+        .values("year")[:1]
     )
 
 
@@ -35,9 +39,15 @@ def region_members(region: Region) -> QuerySet[Municipality]:
 
 
 def municipality_list(*, query: str = "", province: str = "") -> QuerySet[Municipality]:
-    qs = Municipality.objects.filter(active=True).select_related("province").prefetch_related("regions")
+    qs = (
+        Municipality.objects.filter(active=True)
+        .select_related("province")
+        .prefetch_related("regions")
+    )
     if query:
         qs = qs.filter(name__icontains=query) | qs.filter(code__iexact=query)
     if province:
         qs = qs.filter(province__name=province)
-    return qs.annotate(latest_population=_latest_population(), latest_year=_latest_population_year()).order_by("name")
+    return qs.annotate(
+        latest_population=_latest_population(), latest_year=_latest_population_year()
+    ).order_by("name")

@@ -39,7 +39,9 @@ def reference_data_load(
     municipalities_csv: str | None = None, regions_csv: str | None = None
 ) -> ReferenceLoadResult:
     """Load (or update) municipalities, provinces and regions; idempotent."""
-    rows = core_reference.parse_municipalities(municipalities_csv or _data("municipalities_2025.csv"))
+    rows = core_reference.parse_municipalities(
+        municipalities_csv or _data("municipalities_2025.csv")
+    )
     provinces = {}
     for name in sorted({r.province for r in rows}):
         provinces[name], _ = Province.objects.get_or_create(name=name)
@@ -48,9 +50,16 @@ def reference_data_load(
         muni = existing.get(row.code)
         if muni is None:
             existing[row.code] = Municipality.objects.create(
-                code=row.code, cbs_code=row.cbs_code, name=row.name, province=provinces[row.province]
+                code=row.code,
+                cbs_code=row.cbs_code,
+                name=row.name,
+                province=provinces[row.province],
             )
-        elif (muni.name, muni.province_id, muni.active) != (row.name, provinces[row.province].pk, True):
+        elif (muni.name, muni.province_id, muni.active) != (
+            row.name,
+            provinces[row.province].pk,
+            True,
+        ):
             muni.name, muni.province, muni.active = row.name, provinces[row.province], True
             muni.save(update_fields=["name", "province", "active"])
     current = {r.code for r in rows}

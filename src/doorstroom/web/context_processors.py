@@ -44,7 +44,11 @@ def navigation_for(role: Role | None, current_path: str) -> list[dict[str, Any]]
 def doorstroom(request: HttpRequest) -> dict[str, Any]:
     user: Any = getattr(request, "user", None)
     role = Role(user.role) if user is not None and user.is_authenticated and user.role else None
-    verified = bool(user and user.is_authenticated and (not settings.DOORSTROOM_REQUIRE_2FA or user.is_verified()))
+    verified = bool(
+        user
+        and user.is_authenticated
+        and (not settings.DOORSTROOM_REQUIRE_2FA or user.is_verified())
+    )
     return {
         "demo": settings.DOORSTROOM_DEMO,
         "navigation": navigation_for(role, request.path) if verified else [],

@@ -59,8 +59,40 @@ DEMO_USERS: list[tuple[str, Role, str, str, str]] = [
     ("beheer", Role.ADMINISTRATOR, REGION_OFFICE, "Iris", "Dekker"),
 ]
 
-GIVEN = ["Sanne", "Mohamed", "Lotte", "Jesse", "Noor", "Tim", "Fleur", "Yusuf", "Lisa", "Ruben", "Emma", "Kevin", "Demi", "Thijs", "Amira"]
-FAMILY = ["Hoekstra", "Postma", "Kuipers", "El Amrani", "van Dijk", "Bosma", "Wiersma", "de Boer", "Veenstra", "Dijkstra", "Yilmaz", "Zijlstra", "Koster", "Huisman", "Brouwer"]
+GIVEN = [
+    "Sanne",
+    "Mohamed",
+    "Lotte",
+    "Jesse",
+    "Noor",
+    "Tim",
+    "Fleur",
+    "Yusuf",
+    "Lisa",
+    "Ruben",
+    "Emma",
+    "Kevin",
+    "Demi",
+    "Thijs",
+    "Amira",
+]
+FAMILY = [
+    "Hoekstra",
+    "Postma",
+    "Kuipers",
+    "El Amrani",
+    "van Dijk",
+    "Bosma",
+    "Wiersma",
+    "de Boer",
+    "Veenstra",
+    "Dijkstra",
+    "Yilmaz",
+    "Zijlstra",
+    "Koster",
+    "Huisman",
+    "Brouwer",
+]
 
 
 def demo_bsns(count: int, seed: int = 2026) -> list[str]:
@@ -74,12 +106,16 @@ def demo_bsns(count: int, seed: int = 2026) -> list[str]:
     return found
 
 
-def _organisations(region: Region, spec: dict[str, tuple[OrganisationKind, str | None]]) -> dict[str, Organisation]:
+def _organisations(
+    region: Region, spec: dict[str, tuple[OrganisationKind, str | None]]
+) -> dict[str, Organisation]:
     result = {}
     for name, (kind, code) in spec.items():
         municipality = Municipality.objects.get(code=code) if code else None
         result[name], _ = Organisation.objects.get_or_create(
-            region=region, name=name, defaults={"kind": kind, "municipality": municipality},
+            region=region,
+            name=name,
+            defaults={"kind": kind, "municipality": municipality},
         )
     return result
 
@@ -94,19 +130,34 @@ def demo_seed() -> list[DemoLogin]:
     for username, role, org_name, first, last in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, organisation=orgs[org_name], role=role.value, first_name=first, last_name=last)
+            user = User(
+                username=username,
+                organisation=orgs[org_name],
+                role=role.value,
+                first_name=first,
+                last_name=last,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
         logins.append(DemoLogin(username, role, org_name))
     # An access officer in the other region, so scoping is visible in the demo.
     if not User.objects.filter(username="toegang.zeeland").exists():
         zeeland_user = User(
-            username="toegang.zeeland", organisation=other_orgs["Regio Zeeland — Bureau Beschermd Wonen en Opvang"],
-            role=Role.ACCESS_OFFICER.value, first_name="Jan", last_name="de Zeeuw",
+            username="toegang.zeeland",
+            organisation=other_orgs["Regio Zeeland — Bureau Beschermd Wonen en Opvang"],
+            role=Role.ACCESS_OFFICER.value,
+            first_name="Jan",
+            last_name="de Zeeuw",
         )
         zeeland_user.set_password(DEMO_PASSWORD)
         zeeland_user.save()
-    logins.append(DemoLogin("toegang.zeeland", Role.ACCESS_OFFICER, "Regio Zeeland — Bureau Beschermd Wonen en Opvang"))
+    logins.append(
+        DemoLogin(
+            "toegang.zeeland",
+            Role.ACCESS_OFFICER,
+            "Regio Zeeland — Bureau Beschermd Wonen en Opvang",
+        )
+    )
     _clients(region, User.objects.get(username="toegang"), 14, seed=1)
     _clients(other, User.objects.get(username="toegang.zeeland"), 4, seed=2)
     return logins
@@ -116,12 +167,20 @@ def _clients(region: Region, officer: User, count: int, *, seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311
     members = list(region.members.order_by("code"))
     weights = [6 if m.pk == region.centre_id else 1 for m in members]
-    actor = Actor.system("demo-seed", on_behalf_of=officer.organisation.name if officer.organisation else "", region_id=str(region.pk))
+    actor = Actor.system(
+        "demo-seed",
+        on_behalf_of=officer.organisation.name if officer.organisation else "",
+        region_id=str(region.pk),
+    )
     for bsn in demo_bsns(count, seed=seed * 1000 + region.pk):
         if Client.objects.filter(region=region, bsn_digest=bsn_digest(bsn)).exists():
             continue
         client_register(
-            user=officer, actor=actor, bsn=bsn, given_names=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
+            user=officer,
+            actor=actor,
+            bsn=bsn,
+            given_names=rng.choice(GIVEN),
+            family_name=rng.choice(FAMILY),
             birth_date=date(rng.randint(1965, 2007), rng.randint(1, 12), rng.randint(1, 28)),
             responsible_municipality=rng.choices(members, weights)[0],
         )

@@ -40,7 +40,7 @@ class NpmAssetFinder(BaseFinder):
             ]
         return []
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
         source = NPM_ASSETS.get(path)
         if source is None or not (self.root / source).is_file():
             return [] if find_all or kwargs.get("all") else ""
@@ -67,5 +67,5 @@ class _SingleFileStorage(FileSystemStorage):
     def path(self, name: str) -> str:
         return str(self._file) if name == self._target else super().path(name)
 
-    def open(self, name: str, mode: str = "rb") -> Any:  # type: ignore[override]
+    def open(self, name: str, mode: str = "rb") -> Any:
         return super().open(self._file.name if name == self._target else name, mode)

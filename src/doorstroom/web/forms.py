@@ -35,7 +35,9 @@ class StyledFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
-            css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), DEFAULT_CLASS)
+            css = next(
+                (c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), DEFAULT_CLASS
+            )
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def full_clean(self) -> None:

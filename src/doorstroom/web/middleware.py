@@ -26,7 +26,9 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/static/"):
             # Pages may carry client data: never store them in a browser or proxy cache.
             add_never_cache_headers(response)
-            response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+            response.headers["Cache-Control"] = (
+                "no-store, no-cache, must-revalidate, private, max-age=0"
+            )
         return response
 
 

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from doorstroom.core import bsn
@@ -76,8 +77,9 @@ class RedactingExceptionReporter(ExceptionReporter):
     """Redacts BSN-like numbers from the whole rendered report (text and HTML), so the
     exception message, the URL, headers and local variables are all covered."""
 
-    def get_traceback_html(self) -> str:
-        return bsn.redact(str(super().get_traceback_html()))
+    def get_traceback_html(self) -> SafeString:
+        # Redacting only replaces digits by "[BSN]"; no markup is added, so it stays safe.
+        return mark_safe(bsn.redact(str(super().get_traceback_html())))  # noqa: S308
 
-    def get_traceback_text(self) -> str:
-        return bsn.redact(str(super().get_traceback_text()))
+    def get_traceback_text(self) -> SafeString:
+        return mark_safe(bsn.redact(str(super().get_traceback_text())))  # noqa: S308

@@ -16,8 +16,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = access_log_verify()
         if result.ok:
-            self.stdout.write(self.style.SUCCESS(f"Access log intact: {result.checked} entries checked."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Access log intact: {result.checked} entries checked.")
+            )
             return
         for problem in result.problems:
             self.stderr.write(str(problem))
-        raise CommandError(f"Access log NOT intact: {len(result.problems)} problem(s) in {result.checked} entries.")
+        raise CommandError(
+            f"Access log NOT intact: {len(result.problems)} problem(s) in {result.checked} entries."
+        )

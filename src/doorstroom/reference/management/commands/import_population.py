@@ -24,5 +24,9 @@ class Command(BaseCommand):
         try:
             result = population_import(decode_upload(options["file"].read_bytes()))
         except RowErrors as exc:
-            raise CommandError("Nothing imported:\n" + "\n".join(str(e) for e in exc.errors)) from None
-        self.stdout.write(f"{result.created} created, {result.updated} updated, {result.skipped_rows} rows skipped")
+            raise CommandError(
+                "Nothing imported:\n" + "\n".join(str(e) for e in exc.errors)
+            ) from None
+        self.stdout.write(
+            f"{result.created} created, {result.updated} updated, {result.skipped_rows} rows skipped"
+        )

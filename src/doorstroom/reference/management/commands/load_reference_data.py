@@ -16,13 +16,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--municipalities", type=Path, help="CSV like reference/data/municipalities_2025.csv")
+        parser.add_argument(
+            "--municipalities", type=Path, help="CSV like reference/data/municipalities_2025.csv"
+        )
         parser.add_argument("--regions", type=Path, help="CSV like reference/data/demo_regions.csv")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = reference_data_load(
-                options["municipalities"].read_text(encoding="utf-8-sig") if options["municipalities"] else None,
+                options["municipalities"].read_text(encoding="utf-8-sig")
+                if options["municipalities"]
+                else None,
                 options["regions"].read_text(encoding="utf-8-sig") if options["regions"] else None,
             )
         except RowErrors as exc:
