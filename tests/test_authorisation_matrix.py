@@ -1,0 +1,230 @@
+"""The authorisation matrix: every URL of the project x every role x own / other
+organisation, plus anonymous and password-only users.
+
+URLs are enumerated from the URL configuration, so a new URL without an entry in
+``MATRIX`` fails ``test_every_url_is_in_the_matrix``; a view without an access rule fails
+``test_every_view_declares_an_access_rule``. For each response that shows a client's
+pseudonym, an access-log entry for that client must have been written by that request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from doorstroom.accounts.models import User
+from doorstroom.accounts.permissions import get_rule
+from doorstroom.audit.models import AccessLogEntry
+from doorstroom.clients.models import Client
+from doorstroom.core.roles import Role
+from doorstroom.jobs.models import Job
+from tests.conftest import Side, login_verified
+from tests.factories import ClientFactory
+
+ALL_ROLES = frozenset(Role)
+CLIENT_ROLES = frozenset({Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER, Role.CARE_PROVIDER})
+# Roles that see a client of their own region/municipality today. A care provider sees
+# clients in its own facilities only, and has none yet.
+SEES_OWN_CLIENT = frozenset({Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER})
+
+
+@dataclass(frozen=True)
+class World:
+    own: Side
+    other: Side
+    own_client: Client
+    other_client: Client
+    users: dict[tuple[Role, str], User]
+
+
+Kwargs = Callable[[World, User], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # "public", "before_second_factor", "role"
+    roles: frozenset[Role] = ALL_ROLES
+    method: str = "GET"
+    ok: frozenset[int] = frozenset({200})
+    kwargs: Kwargs | None = None
+    scoped: bool = False  # the object belongs to the own side; the other side gets 404
+    own_sees: frozenset[Role] = ALL_ROLES  # for scoped URLs: which roles see the own object
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _client(world: World, user: User) -> dict[str, Any]:
+    return {"pseudonym": world.own_client.pseudonym}
+
+
+def _own_organisation(world: World, user: User) -> dict[str, Any]:
+    own_user = world.users[(user.role_enum, "own")]
+    return {"pk": own_user.organisation.pk}
+
+
+def _own_job(world: World, user: User) -> dict[str, Any]:
+    own_user = world.users[(user.role_enum, "own")]
+    job = Job.objects.create(kind="verify_access_log", created_by=own_user, organisation=own_user.organisation)
+    return {"job_id": job.pk}
+
+
+def _region(world: World, user: User) -> dict[str, Any]:
+    return {"slug": world.own.region.slug}
+
+
+MATRIX: dict[str, Entry] = {
+    "web:home": Entry("role"),
+    "web:health": Entry("public"),
+    "accounts:login": Entry("public", ok=frozenset({200, 302})),
+    "accounts:verify": Entry("before_second_factor", ok=frozenset({200, 302})),
+    "accounts:setup": Entry("before_second_factor", ok=frozenset({200, 302})),
+    "accounts:logout": Entry("before_second_factor", method="POST", ok=frozenset({302})),
+    "accounts:profile": Entry("role"),
+    "set_language": Entry("public", method="POST", ok=frozenset({302}), data={"language": "en", "next": "/"}),
+    "reference:regions": Entry("role"),
+    "reference:region": Entry("role", kwargs=_region),  # reference data: every region is public
+    "reference:municipalities": Entry("role"),
+    "reference:population_import": Entry("role", roles=frozenset({Role.ADMINISTRATOR})),
+    "organisations:list": Entry("role", roles=frozenset({Role.ADMINISTRATOR})),
+    "organisations:detail": Entry("role", roles=frozenset({Role.ADMINISTRATOR}), kwargs=_own_organisation, scoped=True),
+    "clients:list": Entry("role", roles=CLIENT_ROLES),
+    "clients:search": Entry("role", roles=CLIENT_ROLES, method="POST", ok=frozenset({400})),
+    "clients:register": Entry("role", roles=frozenset({Role.ACCESS_OFFICER})),
+    "clients:detail": Entry("role", roles=CLIENT_ROLES, kwargs=_client, scoped=True, own_sees=SEES_OWN_CLIENT),
+    "clients:access_log": Entry(
+        "role", roles=frozenset({Role.ADMINISTRATOR, Role.ACCESS_OFFICER}), kwargs=_client, scoped=True
+    ),
+    "audit:overview": Entry("role", roles=frozenset({Role.ADMINISTRATOR})),
+    "audit:verify": Entry("role", roles=frozenset({Role.ADMINISTRATOR}), method="POST", ok=frozenset({302})),
+    "jobs:detail": Entry("role", kwargs=_own_job, scoped=True),
+}
+
+
+def iter_patterns(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    resolver = resolver or get_resolver()
+    for item in resolver.url_patterns:
+        if isinstance(item, URLResolver):
+            ns = f"{namespace}{item.namespace}:" if item.namespace else namespace
+            yield from iter_patterns(item, ns)
+        else:
+            yield f"{namespace}{item.name}" if item.name else f"<unnamed {item.pattern}>", item
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    names = [name for name, _ in iter_patterns()]
+    assert names, "no URLs found"
+    missing = sorted(set(names) - set(MATRIX))
+    assert not missing, f"URLs without an entry in the authorisation matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(names))
+    assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
+
+
+def test_every_view_declares_an_access_rule() -> None:
+    without = [name for name, pattern in iter_patterns() if get_rule(pattern.callback) is None]
+    assert not without, f"views without an access rule (refused at run time): {without}"
+
+
+def test_declared_rules_match_the_matrix() -> None:
+    for name, pattern in iter_patterns():
+        rule = get_rule(pattern.callback)
+        entry = MATRIX[name]
+        assert rule is not None
+        assert rule.public == (entry.kind == "public"), name
+        assert rule.before_second_factor == (entry.kind == "before_second_factor"), name
+        if entry.kind == "role":
+            assert (rule.roles or ALL_ROLES) == entry.roles, name
+
+
+@pytest.fixture
+def world(own_side: Side, other_side: Side, make_user: Callable[..., User]) -> World:
+    users = {(role, side): make_user(role, own_side if side == "own" else other_side) for role in Role for side in ("own", "other")}
+    own_client = ClientFactory(region=own_side.region, responsible_municipality=own_side.municipality, created_by=users[(Role.ACCESS_OFFICER, "own")])
+    other_client = ClientFactory(region=other_side.region, responsible_municipality=other_side.municipality, created_by=users[(Role.ACCESS_OFFICER, "other")])
+    return World(own_side, other_side, own_client, other_client, users)
+
+
+def _request(http: HttpClient, entry: Entry, url: str) -> Any:
+    if entry.method == "POST":
+        return http.post(url, entry.data)
+    return http.get(url)
+
+
+def _expected(entry: Entry, role: Role, side: str) -> set[int]:
+    if entry.kind != "role":
+        return set(entry.ok)
+    if role not in entry.roles:
+        return {403}
+    if entry.scoped and (side == "other" or role not in entry.own_sees):
+        return {404}
+    return set(entry.ok)
+
+
+def _pseudonyms_shown(html: str, world: World) -> set[str]:
+    known = {str(world.own_client.pseudonym), str(world.other_client.pseudonym)}
+    return {p for p in known if p in html} | {p for p in re.findall(r"[0-9a-f]{32}", html) if p in {c.replace("-", "") for c in known}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_matrix(url_name: str, world: World) -> None:
+    entry = MATRIX[url_name]
+    failures = []
+    for role in Role:
+        for side in ("own", "other"):
+            user = world.users[(role, side)]
+            kwargs = entry.kwargs(world, world.users[(role, "own")]) if entry.kwargs else {}
+            url = reverse(url_name, kwargs=kwargs)
+            http = login_verified(HttpClient(), user)
+            before = AccessLogEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+            response = _request(http, entry, url)
+            expected = _expected(entry, role, side)
+            if response.status_code not in expected:
+                failures.append(f"{role.value}/{side}: {response.status_code}, expected {sorted(expected)}")
+                continue
+            if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                html = response.content.decode()
+                logged = set(
+                    AccessLogEntry.objects.filter(sequence__gt=before, client_pseudonym__isnull=False).values_list(
+                        "client_pseudonym", flat=True
+                    )
+                )
+                logged_strings = {str(p) for p in logged} | {p.hex for p in logged}
+                unlogged = _pseudonyms_shown(html, world) - logged_strings
+                if unlogged:
+                    failures.append(f"{role.value}/{side}: shows client data without access-log entry: {unlogged}")
+            if entry.scoped and side == "other" and response.status_code == 404 and entry.kwargs is _client:
+                denied = AccessLogEntry.objects.filter(sequence__gt=before, outcome="denied", client_pseudonym=world.own_client.pseudonym)
+                if role in CLIENT_ROLES | {Role.ADMINISTRATOR} and role in entry.roles and not denied.exists():
+                    failures.append(f"{role.value}/{side}: refused access to a client not logged as denied")
+    assert not failures, f"{url_name}:\n" + "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_anonymous_users_reach_only_public_pages(url_name: str, world: World) -> None:
+    entry = MATRIX[url_name]
+    kwargs = entry.kwargs(world, world.users[(Role.ADMINISTRATOR, "own")]) if entry.kwargs else {}
+    response = _request(HttpClient(), entry, reverse(url_name, kwargs=kwargs))
+    if entry.kind == "public":
+        assert response.status_code in entry.ok
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(n for n, e in MATRIX.items() if e.kind == "role"))
+def test_password_without_second_factor_reaches_nothing(url_name: str, world: World) -> None:
+    entry = MATRIX[url_name]
+    user = world.users[(Role.ADMINISTRATOR, "own")]
+    kwargs = entry.kwargs(world, user) if entry.kwargs else {}
+    http = HttpClient()
+    http.force_login(user)  # password only
+    response = _request(http, entry, reverse(url_name, kwargs=kwargs))
+    assert response.status_code == 302
+    assert response["Location"].split("?")[0] in {reverse("accounts:setup"), reverse("accounts:verify")}
