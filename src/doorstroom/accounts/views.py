@@ -70,7 +70,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["token"]):
+        if not allowed:
+            form.add_error("token", _("Too many attempts in a short time. Wait a few seconds and try again."))
+            return render(request, "accounts/verify.html", {"form": form, "next": _next_url(request)})
+        if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             request.session.pop(TOKEN_FAILURES, None)
             return HttpResponseRedirect(_next_url(request))
@@ -99,7 +102,9 @@ def setup(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:verify")
     device = services.totp_device_pending(request.user)  # type: ignore[arg-type]
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not device.verify_is_allowed()[0]:
+        form.add_error("token", _("Too many attempts in a short time. Wait a few seconds and try again."))
+    elif request.method == "POST" and form.is_valid():
         if services.totp_device_confirm(request.user, device, form.cleaned_data["token"]):  # type: ignore[arg-type]
             otp_login(request, device)
             messages.success(request, _("Two-step verification is set up."))
