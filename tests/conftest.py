@@ -25,6 +25,19 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         reference_data_load()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the database afterwards, reference data included; put it
+    back for the next test that uses the database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if not Municipality.objects.exists():
+        reference_data_load()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); ./dev test runs it")
