@@ -32,7 +32,10 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("django_db")
     if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
         return
-    transactional = bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    transactional = (
+        bool(marker and marker.kwargs.get("transaction"))
+        or "transactional_db" in request.fixturenames
+    )
     request.getfixturevalue("transactional_db" if transactional else "db")
     if not Municipality.objects.exists():
         reference_data_load()
@@ -69,7 +72,9 @@ class Side:
             OrganisationKind.CARE_PROVIDER,
             OrganisationKind.HOUSING_ASSOCIATION,
         ):
-            if kind in kinds and (role is not Role.ACCESS_OFFICER or kind is OrganisationKind.REGION_OFFICE):
+            if kind in kinds and (
+                role is not Role.ACCESS_OFFICER or kind is OrganisationKind.REGION_OFFICE
+            ):
                 return self.organisations[kind]
         raise AssertionError(role)
 
@@ -78,11 +83,15 @@ def _side(slug: str, municipality_code: str, tag: str) -> Side:
     region = Region.objects.get(slug=slug)
     municipality = Municipality.objects.get(code=municipality_code)
     orgs = {
-        OrganisationKind.REGION_OFFICE: Organisation.objects.create(name=f"Regiobureau {tag}", kind="region_office", region=region),
+        OrganisationKind.REGION_OFFICE: Organisation.objects.create(
+            name=f"Regiobureau {tag}", kind="region_office", region=region
+        ),
         OrganisationKind.MUNICIPALITY: Organisation.objects.create(
             name=f"Gemeente {tag}", kind="municipality", region=region, municipality=municipality
         ),
-        OrganisationKind.CARE_PROVIDER: Organisation.objects.create(name=f"Zorg {tag}", kind="care_provider", region=region),
+        OrganisationKind.CARE_PROVIDER: Organisation.objects.create(
+            name=f"Zorg {tag}", kind="care_provider", region=region
+        ),
         OrganisationKind.HOUSING_ASSOCIATION: Organisation.objects.create(
             name=f"Wonen {tag}", kind="housing_association", region=region
         ),

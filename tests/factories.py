@@ -63,7 +63,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def totp_device(user: User) -> TOTPDevice:
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test", defaults={"confirmed": True}
+    )
     return device
 
 

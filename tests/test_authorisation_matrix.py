@@ -28,10 +28,14 @@ from tests.conftest import Side, login_verified
 from tests.factories import ClientFactory
 
 ALL_ROLES = frozenset(Role)
-CLIENT_ROLES = frozenset({Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER, Role.CARE_PROVIDER})
+CLIENT_ROLES = frozenset(
+    {Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER, Role.CARE_PROVIDER}
+)
 # Roles that see a client of their own region/municipality today. A care provider sees
 # clients in its own facilities only, and has none yet.
-SEES_OWN_CLIENT = frozenset({Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER})
+SEES_OWN_CLIENT = frozenset(
+    {Role.ACCESS_OFFICER, Role.PLACEMENT_COORDINATOR, Role.MUNICIPAL_OFFICER}
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,9 @@ def _own_organisation(world: World, user: User) -> dict[str, Any]:
 
 def _own_job(world: World, user: User) -> dict[str, Any]:
     own_user = world.users[(user.role_enum, "own")]
-    job = Job.objects.create(kind="verify_access_log", created_by=own_user, organisation=own_user.organisation)
+    job = Job.objects.create(
+        kind="verify_access_log", created_by=own_user, organisation=own_user.organisation
+    )
     return {"job_id": job.pk}
 
 
@@ -85,27 +91,40 @@ MATRIX: dict[str, Entry] = {
     "accounts:setup": Entry("before_second_factor", ok=frozenset({200, 302})),
     "accounts:logout": Entry("before_second_factor", method="POST", ok=frozenset({302})),
     "accounts:profile": Entry("role"),
-    "set_language": Entry("public", method="POST", ok=frozenset({302}), data={"language": "en", "next": "/"}),
+    "set_language": Entry(
+        "public", method="POST", ok=frozenset({302}), data={"language": "en", "next": "/"}
+    ),
     "reference:regions": Entry("role"),
     "reference:region": Entry("role", kwargs=_region),  # reference data: every region is public
     "reference:municipalities": Entry("role"),
     "reference:population_import": Entry("role", roles=frozenset({Role.ADMINISTRATOR})),
     "organisations:list": Entry("role", roles=frozenset({Role.ADMINISTRATOR})),
-    "organisations:detail": Entry("role", roles=frozenset({Role.ADMINISTRATOR}), kwargs=_own_organisation, scoped=True),
+    "organisations:detail": Entry(
+        "role", roles=frozenset({Role.ADMINISTRATOR}), kwargs=_own_organisation, scoped=True
+    ),
     "clients:list": Entry("role", roles=CLIENT_ROLES),
     "clients:search": Entry("role", roles=CLIENT_ROLES, method="POST", ok=frozenset({400})),
     "clients:register": Entry("role", roles=frozenset({Role.ACCESS_OFFICER})),
-    "clients:detail": Entry("role", roles=CLIENT_ROLES, kwargs=_client, scoped=True, own_sees=SEES_OWN_CLIENT),
+    "clients:detail": Entry(
+        "role", roles=CLIENT_ROLES, kwargs=_client, scoped=True, own_sees=SEES_OWN_CLIENT
+    ),
     "clients:access_log": Entry(
-        "role", roles=frozenset({Role.ADMINISTRATOR, Role.ACCESS_OFFICER}), kwargs=_client, scoped=True
+        "role",
+        roles=frozenset({Role.ADMINISTRATOR, Role.ACCESS_OFFICER}),
+        kwargs=_client,
+        scoped=True,
     ),
     "audit:overview": Entry("role", roles=frozenset({Role.ADMINISTRATOR})),
-    "audit:verify": Entry("role", roles=frozenset({Role.ADMINISTRATOR}), method="POST", ok=frozenset({302})),
+    "audit:verify": Entry(
+        "role", roles=frozenset({Role.ADMINISTRATOR}), method="POST", ok=frozenset({302})
+    ),
     "jobs:detail": Entry("role", kwargs=_own_job, scoped=True),
 }
 
 
-def iter_patterns(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+def iter_patterns(
+    resolver: URLResolver | None = None, namespace: str = ""
+) -> Iterator[tuple[str, URLPattern]]:
     resolver = resolver or get_resolver()
     for item in resolver.url_patterns:
         if isinstance(item, URLResolver):
@@ -142,9 +161,21 @@ def test_declared_rules_match_the_matrix() -> None:
 
 @pytest.fixture
 def world(own_side: Side, other_side: Side, make_user: Callable[..., User]) -> World:
-    users = {(role, side): make_user(role, own_side if side == "own" else other_side) for role in Role for side in ("own", "other")}
-    own_client = ClientFactory(region=own_side.region, responsible_municipality=own_side.municipality, created_by=users[(Role.ACCESS_OFFICER, "own")])
-    other_client = ClientFactory(region=other_side.region, responsible_municipality=other_side.municipality, created_by=users[(Role.ACCESS_OFFICER, "other")])
+    users = {
+        (role, side): make_user(role, own_side if side == "own" else other_side)
+        for role in Role
+        for side in ("own", "other")
+    }
+    own_client = ClientFactory(
+        region=own_side.region,
+        responsible_municipality=own_side.municipality,
+        created_by=users[(Role.ACCESS_OFFICER, "own")],
+    )
+    other_client = ClientFactory(
+        region=other_side.region,
+        responsible_municipality=other_side.municipality,
+        created_by=users[(Role.ACCESS_OFFICER, "other")],
+    )
     return World(own_side, other_side, own_client, other_client, users)
 
 
@@ -166,7 +197,9 @@ def _expected(entry: Entry, role: Role, side: str) -> set[int]:
 
 def _pseudonyms_shown(html: str, world: World) -> set[str]:
     known = {str(world.own_client.pseudonym), str(world.other_client.pseudonym)}
-    return {p for p in known if p in html} | {p for p in re.findall(r"[0-9a-f]{32}", html) if p in {c.replace("-", "") for c in known}}
+    return {p for p in known if p in html} | {
+        p for p in re.findall(r"[0-9a-f]{32}", html) if p in {c.replace("-", "") for c in known}
+    }
 
 
 @pytest.mark.django_db
@@ -180,27 +213,51 @@ def test_matrix(url_name: str, world: World) -> None:
             kwargs = entry.kwargs(world, world.users[(role, "own")]) if entry.kwargs else {}
             url = reverse(url_name, kwargs=kwargs)
             http = login_verified(HttpClient(), user)
-            before = AccessLogEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+            before = (
+                AccessLogEntry.objects.order_by("-sequence")
+                .values_list("sequence", flat=True)
+                .first()
+                or 0
+            )
             response = _request(http, entry, url)
             expected = _expected(entry, role, side)
             if response.status_code not in expected:
-                failures.append(f"{role.value}/{side}: {response.status_code}, expected {sorted(expected)}")
+                failures.append(
+                    f"{role.value}/{side}: {response.status_code}, expected {sorted(expected)}"
+                )
                 continue
             if response.status_code == 200 and "html" in response.get("Content-Type", ""):
                 html = response.content.decode()
                 logged = set(
-                    AccessLogEntry.objects.filter(sequence__gt=before, client_pseudonym__isnull=False).values_list(
-                        "client_pseudonym", flat=True
-                    )
+                    AccessLogEntry.objects.filter(
+                        sequence__gt=before, client_pseudonym__isnull=False
+                    ).values_list("client_pseudonym", flat=True)
                 )
                 logged_strings = {str(p) for p in logged} | {p.hex for p in logged}
                 unlogged = _pseudonyms_shown(html, world) - logged_strings
                 if unlogged:
-                    failures.append(f"{role.value}/{side}: shows client data without access-log entry: {unlogged}")
-            if entry.scoped and side == "other" and response.status_code == 404 and entry.kwargs is _client:
-                denied = AccessLogEntry.objects.filter(sequence__gt=before, outcome="denied", client_pseudonym=world.own_client.pseudonym)
-                if role in CLIENT_ROLES | {Role.ADMINISTRATOR} and role in entry.roles and not denied.exists():
-                    failures.append(f"{role.value}/{side}: refused access to a client not logged as denied")
+                    failures.append(
+                        f"{role.value}/{side}: shows client data without access-log entry: {unlogged}"
+                    )
+            if (
+                entry.scoped
+                and side == "other"
+                and response.status_code == 404
+                and entry.kwargs is _client
+            ):
+                denied = AccessLogEntry.objects.filter(
+                    sequence__gt=before,
+                    outcome="denied",
+                    client_pseudonym=world.own_client.pseudonym,
+                )
+                if (
+                    role in CLIENT_ROLES | {Role.ADMINISTRATOR}
+                    and role in entry.roles
+                    and not denied.exists()
+                ):
+                    failures.append(
+                        f"{role.value}/{side}: refused access to a client not logged as denied"
+                    )
     assert not failures, f"{url_name}:\n" + "\n".join(failures)
 
 
@@ -227,4 +284,7 @@ def test_password_without_second_factor_reaches_nothing(url_name: str, world: Wo
     http.force_login(user)  # password only
     response = _request(http, entry, reverse(url_name, kwargs=kwargs))
     assert response.status_code == 302
-    assert response["Location"].split("?")[0] in {reverse("accounts:setup"), reverse("accounts:verify")}
+    assert response["Location"].split("?")[0] in {
+        reverse("accounts:setup"),
+        reverse("accounts:verify"),
+    }

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -46,7 +46,10 @@ def test_first_login_requires_setting_up_the_second_factor(officer: User) -> Non
     assert b"data:image/svg+xml;base64," in page.content
     device = TOTPDevice.objects.get(user=officer, confirmed=False)
 
-    wrong = http.post(reverse("accounts:setup"), {"token": "000000" if token_for(device) != "000000" else "111111"})
+    wrong = http.post(
+        reverse("accounts:setup"),
+        {"token": "000000" if token_for(device) != "000000" else "111111"},
+    )
     assert wrong.status_code == 200
     assert not TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
 
@@ -64,7 +67,9 @@ def test_login_with_a_confirmed_device_asks_for_the_code(officer: User) -> None:
     http = HttpClient()
     response = password_login(http, officer)
     assert response["Location"].startswith(reverse("accounts:verify"))
-    response = http.post(reverse("accounts:verify"), {"token": token_for(device), "next": reverse("clients:list")})
+    response = http.post(
+        reverse("accounts:verify"), {"token": token_for(device), "next": reverse("clients:list")}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("clients:list")
 
@@ -73,7 +78,9 @@ def test_next_cannot_send_users_to_another_site(officer: User) -> None:
     device = totp_device(officer)
     http = HttpClient()
     password_login(http, officer)
-    response = http.post(reverse("accounts:verify"), {"token": token_for(device), "next": "https://evil.example/"})
+    response = http.post(
+        reverse("accounts:verify"), {"token": token_for(device), "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("web:home")
 
 
@@ -114,7 +121,11 @@ def test_account_is_locked_after_five_failed_passwords(officer: User) -> None:
 
 def test_unknown_and_wrong_password_look_the_same(officer: User) -> None:
     a = password_login(HttpClient(), officer, "wrong password").content.decode()
-    b = HttpClient().post(reverse("accounts:login"), {"username": "nobody-here", "password": "x"}).content.decode()
+    b = (
+        HttpClient()
+        .post(reverse("accounts:login"), {"username": "nobody-here", "password": "x"})
+        .content.decode()
+    )
     assert "onbekend" in a
     assert "onbekend" in b
 
@@ -136,7 +147,9 @@ def test_session_ends_after_inactivity(officer: User, login: Callable[[User], Ht
     assert http.get(reverse("web:home")).status_code == 302
 
 
-def test_session_ends_after_the_absolute_maximum_even_when_active(officer: User, login: Callable[[User], HttpClient]) -> None:
+def test_session_ends_after_the_absolute_maximum_even_when_active(
+    officer: User, login: Callable[[User], HttpClient]
+) -> None:
     http = login(officer)
     now = time.time()
     _session_clock(http, now - 11 * 3600, now - 5)
@@ -166,5 +179,9 @@ def test_demo_may_skip_the_second_factor_behind_a_banner(officer: User) -> None:
     assert "Demo — geen echte gegevens" in page
 
 
-def test_production_pages_have_no_demo_banner(officer: User, login: Callable[[User], HttpClient]) -> None:
-    assert "Demo — geen echte gegevens" not in login(officer).get(reverse("web:home")).content.decode()
+def test_production_pages_have_no_demo_banner(
+    officer: User, login: Callable[[User], HttpClient]
+) -> None:
+    assert (
+        "Demo — geen echte gegevens" not in login(officer).get(reverse("web:home")).content.decode()
+    )

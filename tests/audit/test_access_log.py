@@ -19,22 +19,42 @@ from tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 NEN7513_FIELDS = {
-    "event_type", "action", "occurred_at", "outcome", "user_identifier", "role",
-    "on_behalf_of", "organisation_name", "client_pseudonym", "object_type", "purpose", "source",
+    "event_type",
+    "action",
+    "occurred_at",
+    "outcome",
+    "user_identifier",
+    "role",
+    "on_behalf_of",
+    "organisation_name",
+    "client_pseudonym",
+    "object_type",
+    "purpose",
+    "source",
 }
 
 
 def actor(name: str = "tester") -> Actor:
     return Actor(
-        user_identifier=name, user_display="T. Ester", role="access_officer", organisation_id="1",
-        organisation_name="Regiobureau", region_id="1", on_behalf_of="Gemeente Groningen", source="127.0.0.1",
+        user_identifier=name,
+        user_display="T. Ester",
+        role="access_officer",
+        organisation_id="1",
+        organisation_name="Regiobureau",
+        region_id="1",
+        on_behalf_of="Gemeente Groningen",
+        source="127.0.0.1",
     )
 
 
 def record(n: int = 1, who: str = "tester") -> list[AccessLogEntry]:
     return access_record(
-        actor(who), event_type="client.read", action=Action.READ, purpose=Purpose.ACCESS,
-        clients=[uuid.uuid4() for _ in range(n)], object_type="client",
+        actor(who),
+        event_type="client.read",
+        action=Action.READ,
+        purpose=Purpose.ACCESS,
+        clients=[uuid.uuid4() for _ in range(n)],
+        object_type="client",
     )
 
 
@@ -50,7 +70,11 @@ def test_entries_carry_the_nen7513_fields_in_utc() -> None:
 def test_entries_form_a_chain_and_the_head_follows() -> None:
     entries = record(3)
     head = ChainHead.objects.get()
-    assert [e.sequence for e in entries] == [head.last_sequence - 2, head.last_sequence - 1, head.last_sequence]
+    assert [e.sequence for e in entries] == [
+        head.last_sequence - 2,
+        head.last_sequence - 1,
+        head.last_sequence,
+    ]
     assert entries[1].previous_hash == entries[0].entry_hash
     assert head.last_hash == entries[-1].entry_hash
     assert access_log_verify().ok
@@ -114,12 +138,23 @@ def test_access_log_of_a_client_is_shown_to_an_access_officer_and_is_itself_logg
     assert page.status_code == 200
     html = page.content.decode()
     assert "client.read" in html
-    assert AccessLogEntry.objects.filter(client_pseudonym=client.pseudonym, event_type="client.access_log.read").count() == 1
+    assert (
+        AccessLogEntry.objects.filter(
+            client_pseudonym=client.pseudonym, event_type="client.access_log.read"
+        ).count()
+        == 1
+    )
 
 
-def test_administrator_sees_the_log_but_not_the_client(administrator: User, officer: User, login: Callable[[User], HttpClient]) -> None:
+def test_administrator_sees_the_log_but_not_the_client(
+    administrator: User, officer: User, login: Callable[[User], HttpClient]
+) -> None:
     client = ClientFactory(created_by=officer)
-    page = login(administrator).get(reverse("clients:access_log", args=[client.pseudonym])).content.decode()
+    page = (
+        login(administrator)
+        .get(reverse("clients:access_log", args=[client.pseudonym]))
+        .content.decode()
+    )
     assert client.family_name not in page
     assert str(client.pseudonym) in page
 
@@ -149,4 +184,6 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
     assert AccessLogEntry.objects.count() == 160
     result = access_log_verify()
     assert result.ok, result.problems
-    assert list(AccessLogEntry.objects.order_by("sequence").values_list("sequence", flat=True)) == list(range(1, 161))
+    assert list(
+        AccessLogEntry.objects.order_by("sequence").values_list("sequence", flat=True)
+    ) == list(range(1, 161))

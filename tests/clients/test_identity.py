@@ -27,13 +27,19 @@ pytestmark = pytest.mark.django_db
 
 def register(http: HttpClient, bsn: str, **extra: object) -> object:
     data = {
-        "bsn": bsn, "given_names": "Robin", "family_name": "Veldkamp", "birth_date": "2001-04-03",
-        "responsible_municipality": Municipality.objects.get(code="GM0014").pk, **extra,
+        "bsn": bsn,
+        "given_names": "Robin",
+        "family_name": "Veldkamp",
+        "birth_date": "2001-04-03",
+        "responsible_municipality": Municipality.objects.get(code="GM0014").pk,
+        **extra,
     }
     return http.post(reverse("clients:register"), data)
 
 
-def test_registration_stores_the_bsn_encrypted_and_hashed_only(officer: User, login: Callable[[User], HttpClient]) -> None:
+def test_registration_stores_the_bsn_encrypted_and_hashed_only(
+    officer: User, login: Callable[[User], HttpClient]
+) -> None:
     bsn = next_bsn()
     response = register(login(officer), bsn)
     assert response.status_code == 302
@@ -51,7 +57,9 @@ def test_registration_stores_the_bsn_encrypted_and_hashed_only(officer: User, lo
     assert bsn not in " ".join(str(v) for v in entry.chain_fields().values())
 
 
-def test_the_detail_page_shows_only_a_masked_bsn(officer: User, login: Callable[[User], HttpClient]) -> None:
+def test_the_detail_page_shows_only_a_masked_bsn(
+    officer: User, login: Callable[[User], HttpClient]
+) -> None:
     bsn = next_bsn()
     client = ClientFactory(bsn=bsn, created_by=officer)
     html = login(officer).get(reverse("clients:detail", args=[client.pseudonym])).content.decode()
@@ -61,7 +69,11 @@ def test_the_detail_page_shows_only_a_masked_bsn(officer: User, login: Callable[
 
 @pytest.mark.parametrize(
     ("bsn", "message"),
-    [("123456789", "elfproef"), ("000000000", "000000000 is geen geldig BSN"), ("12345", "9 cijfers")],
+    [
+        ("123456789", "elfproef"),
+        ("000000000", "000000000 is geen geldig BSN"),
+        ("12345", "9 cijfers"),
+    ],
 )
 def test_invalid_bsn_gets_a_dutch_error_and_stores_nothing(
     bsn: str, message: str, officer: User, login: Callable[[User], HttpClient]
@@ -73,7 +85,9 @@ def test_invalid_bsn_gets_a_dutch_error_and_stores_nothing(
     assert not AccessLogEntry.objects.filter(event_type="client.register").exists()
 
 
-def test_a_bsn_is_registered_once_per_region(officer: User, login: Callable[[User], HttpClient]) -> None:
+def test_a_bsn_is_registered_once_per_region(
+    officer: User, login: Callable[[User], HttpClient]
+) -> None:
     http = login(officer)
     bsn = next_bsn()
     register(http, bsn)
@@ -89,24 +103,37 @@ def test_future_birth_date_is_refused(officer: User, login: Callable[[User], Htt
     assert not Client.objects.exists()
 
 
-def test_municipality_outside_the_region_is_refused(officer: User, login: Callable[[User], HttpClient]) -> None:
-    response = register(login(officer), next_bsn(), responsible_municipality=Municipality.objects.get(code="GM0718").pk)
+def test_municipality_outside_the_region_is_refused(
+    officer: User, login: Callable[[User], HttpClient]
+) -> None:
+    response = register(
+        login(officer),
+        next_bsn(),
+        responsible_municipality=Municipality.objects.get(code="GM0718").pk,
+    )
     assert response.status_code == 400
     assert not Client.objects.exists()
 
 
-def test_search_by_bsn_is_a_post_and_redirects_to_the_pseudonym(officer: User, login: Callable[[User], HttpClient]) -> None:
+def test_search_by_bsn_is_a_post_and_redirects_to_the_pseudonym(
+    officer: User, login: Callable[[User], HttpClient]
+) -> None:
     bsn = next_bsn()
     client = ClientFactory(bsn=bsn, created_by=officer)
     http = login(officer)
     assert http.get(reverse("clients:search")).status_code == 405
     response = http.post(reverse("clients:search"), {"bsn": bsn})
     assert response["Location"] == reverse("clients:detail", args=[client.pseudonym])
-    assert AccessLogEntry.objects.filter(event_type="client.search", client_pseudonym=client.pseudonym).exists()
+    assert AccessLogEntry.objects.filter(
+        event_type="client.search", client_pseudonym=client.pseudonym
+    ).exists()
 
 
 def test_search_outside_the_scope_finds_nothing_and_is_logged_as_denied(
-    other_side: Side, make_user: Callable[..., User], officer: User, login: Callable[[User], HttpClient]
+    other_side: Side,
+    make_user: Callable[..., User],
+    officer: User,
+    login: Callable[[User], HttpClient],
 ) -> None:
     from doorstroom.core.roles import Role
 
@@ -115,12 +142,16 @@ def test_search_outside_the_scope_finds_nothing_and_is_logged_as_denied(
     stranger = make_user(Role.ACCESS_OFFICER, other_side)
     response = login(stranger).post(reverse("clients:search"), {"bsn": bsn})
     assert response["Location"] == reverse("clients:list")
-    entry = AccessLogEntry.objects.get(event_type="client.search", client_pseudonym=client.pseudonym)
+    entry = AccessLogEntry.objects.get(
+        event_type="client.search", client_pseudonym=client.pseudonym
+    )
     assert entry.outcome == "denied"
     assert entry.user_identifier == stranger.username
 
 
-def test_bsn_never_reaches_the_logs(officer: User, login: Callable[[User], HttpClient], caplog: pytest.LogCaptureFixture) -> None:
+def test_bsn_never_reaches_the_logs(
+    officer: User, login: Callable[[User], HttpClient], caplog: pytest.LogCaptureFixture
+) -> None:
     bsn = next_bsn()
     http = login(officer)
     logger = logging.getLogger("doorstroom.test")
@@ -138,7 +169,11 @@ def test_bsn_never_reaches_the_logs(officer: User, login: Callable[[User], HttpC
 
 def test_the_configured_log_handler_redacts_bsns(capsys: pytest.CaptureFixture[str]) -> None:
     bsn = next_bsn()
-    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, RedactBSNFilter) for f in h.filters))
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, RedactBSNFilter) for f in h.filters)
+    )
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "client %s not found", (bsn,), None)
     handler.handle(record)
     assert bsn not in capsys.readouterr().err
@@ -146,7 +181,9 @@ def test_the_configured_log_handler_redacts_bsns(capsys: pytest.CaptureFixture[s
 
 def test_error_reports_never_contain_a_bsn(officer: User) -> None:
     bsn = next_bsn()
-    request = RequestFactory().post(f"/clienten/zoeken/?q={bsn}", {"bsn": bsn, "note": f"BSN {bsn}"})
+    request = RequestFactory().post(
+        f"/clienten/zoeken/?q={bsn}", {"bsn": bsn, "note": f"BSN {bsn}"}
+    )
     request.user = officer
     try:
         raise ValueError(f"no client with {bsn}")

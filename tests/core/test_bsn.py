@@ -13,9 +13,9 @@ def weighted_sum(digits: str) -> int:
     return sum(w * int(d) for w, d in zip((9, 8, 7, 6, 5, 4, 3, 2, -1), digits, strict=True))
 
 
-valid_bsns = st.builds(lambda p: bsn.make_valid(p), st.text(alphabet="0123456789", min_size=8, max_size=8)).filter(
-    lambda b: b is not None
-)
+valid_bsns = st.builds(
+    lambda p: bsn.make_valid(p), st.text(alphabet="0123456789", min_size=8, max_size=8)
+).filter(lambda b: b is not None)
 
 
 @pytest.mark.parametrize("number", ["111222333", "123456782", "999999990"])

@@ -27,7 +27,9 @@ payloads = st.lists(st.text(max_size=20), min_size=1, max_size=30)
 @given(payloads)
 def test_an_intact_chain_verifies(items: list[str]) -> None:
     entries = build(items)
-    result = hashchain.verify(KEY, entries, head_sequence=len(entries), head_hash=entries[-1].entry_hash)
+    result = hashchain.verify(
+        KEY, entries, head_sequence=len(entries), head_hash=entries[-1].entry_hash
+    )
     assert result.ok
     assert result.checked == len(entries)
 

@@ -8,7 +8,9 @@ from doorstroom.core.errors import RowErrors
 from doorstroom.core.population import parse_statline_csv
 
 KNOWN = {"GM0014", "GM1969", "GM0718"}
-HEADER = '"ID";"Geslacht";"Leeftijd";"BurgerlijkeStaat";"RegioS";"Perioden";"BevolkingOp1Januari_1"\n'
+HEADER = (
+    '"ID";"Geslacht";"Leeftijd";"BurgerlijkeStaat";"RegioS";"Perioden";"BevolkingOp1Januari_1"\n'
+)
 
 
 def row(i: int, region: str, period: str, value: str, sex: str = "T001038") -> str:
@@ -16,9 +18,13 @@ def row(i: int, region: str, period: str, value: str, sex: str = "T001038") -> s
 
 
 def test_raw_statline_export_is_read() -> None:
-    text = HEADER + row(0, "NL01", "2024JJ00", "17942942") + row(1, "GM0014", "2024JJ00", "243768") + row(
-        2, "GM0014", "2024JJ00", "120000", sex="3000"
-    ) + row(3, "GM1969", "2023JJ00", "65000")
+    text = (
+        HEADER
+        + row(0, "NL01", "2024JJ00", "17942942")
+        + row(1, "GM0014", "2024JJ00", "243768")
+        + row(2, "GM0014", "2024JJ00", "120000", sex="3000")
+        + row(3, "GM1969", "2023JJ00", "65000")
+    )
     result = parse_statline_csv(text, KNOWN)
     assert {(r.municipality_code, r.year, r.population) for r in result.records} == {
         ("GM0014", 2024, 243768),
@@ -63,7 +69,12 @@ def test_empty_file() -> None:
         parse_statline_csv("", KNOWN)
 
 
-@given(st.lists(st.tuples(st.sampled_from(sorted(KNOWN)), st.integers(2000, 2030), st.integers(-10, 10**6)), max_size=15))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(KNOWN)), st.integers(2000, 2030), st.integers(-10, 10**6)),
+        max_size=15,
+    )
+)
 def test_valid_iff_no_negatives_and_no_duplicates(rows: list[tuple[str, int, int]]) -> None:
     text = "RegioS;Perioden;Bevolking\n" + "".join(f"{c};{y}JJ00;{v}\n" for c, y, v in rows)
     keys = [(c, y) for c, y, _ in rows]
@@ -74,4 +85,6 @@ def test_valid_iff_no_negatives_and_no_duplicates(rows: list[tuple[str, int, int
         assert not should_pass
     else:
         assert should_pass
-        assert sorted((r.municipality_code, r.year, r.population) for r in result.records) == sorted(rows)
+        assert sorted(
+            (r.municipality_code, r.year, r.population) for r in result.records
+        ) == sorted(rows)

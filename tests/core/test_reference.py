@@ -22,7 +22,13 @@ def test_shipped_municipality_list_has_342_municipalities_in_12_provinces() -> N
 def test_shipped_demo_regions() -> None:
     codes = {r.code for r in parse_municipalities(shipped("municipalities_2025.csv"))}
     regions = parse_regions(shipped("demo_regions.csv"), codes)
-    assert [r.name for r in regions] == ["Groningen", "Zeeland", "Midden-IJssel", "Zuidwest-Drenthe", "Noord- en Midden-Drenthe"]
+    assert [r.name for r in regions] == [
+        "Groningen",
+        "Zeeland",
+        "Midden-IJssel",
+        "Zuidwest-Drenthe",
+        "Noord- en Midden-Drenthe",
+    ]
     groningen = regions[0]
     assert groningen.centre_code == "GM0014"
     assert groningen.centre_code in groningen.members

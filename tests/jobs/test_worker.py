@@ -24,7 +24,9 @@ DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 @pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks
 def test_a_job_waits_in_the_database_until_a_worker_runs_it(administrator: User) -> None:
     job = job_submit(
-        user=administrator, kind=POPULATION_IMPORT, input_name="cbs.csv",
+        user=administrator,
+        kind=POPULATION_IMPORT,
+        input_name="cbs.csv",
         input_data=b"RegioS;Perioden;Bevolking\nGM0014;2026;250000\n",
     )
     job.refresh_from_db()
@@ -41,12 +43,19 @@ def test_a_job_waits_in_the_database_until_a_worker_runs_it(administrator: User)
 
 
 def test_a_finished_job_is_not_run_twice(administrator: User) -> None:
-    job = Job.objects.create(kind=VERIFY_ACCESS_LOG, created_by=administrator, organisation=administrator.organisation, status=Job.Status.DONE)
+    job = Job.objects.create(
+        kind=VERIFY_ACCESS_LOG,
+        created_by=administrator,
+        organisation=administrator.organisation,
+        status=Job.Status.DONE,
+    )
     assert run_job.call(str(job.pk)) == Job.Status.DONE
 
 
 def test_an_unexpected_error_fails_the_job_with_a_message(administrator: User) -> None:
-    job = Job.objects.create(kind="no-such-kind", created_by=administrator, organisation=administrator.organisation)
+    job = Job.objects.create(
+        kind="no-such-kind", created_by=administrator, organisation=administrator.organisation
+    )
     run_job.call(str(job.pk))
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED

@@ -54,12 +54,15 @@ def test_population_import_with_errors_imports_nothing() -> None:
 
 
 def test_population_upload_runs_as_a_job_and_reports_rows_in_dutch(
-    administrator: User, login: Callable[[User], HttpClient], django_capture_on_commit_callbacks: Any
+    administrator: User,
+    login: Callable[[User], HttpClient],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     http = login(administrator)
     with django_capture_on_commit_callbacks(execute=True):
         response = http.post(
-            reverse("reference:population_import"), {"file": SimpleUploadedFile("cbs.csv", BAD.encode("utf-8-sig"))}
+            reverse("reference:population_import"),
+            {"file": SimpleUploadedFile("cbs.csv", BAD.encode("utf-8-sig"))},
         )
     job = Job.objects.get()
     assert response["Location"] == reverse("jobs:detail", args=[job.pk])
@@ -74,21 +77,27 @@ def test_population_upload_runs_as_a_job_and_reports_rows_in_dutch(
 
 
 def test_population_upload_success(
-    administrator: User, login: Callable[[User], HttpClient], django_capture_on_commit_callbacks: Any
+    administrator: User,
+    login: Callable[[User], HttpClient],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     http = login(administrator)
     with django_capture_on_commit_callbacks(execute=True):
         response = http.post(
-            reverse("reference:population_import"), {"file": SimpleUploadedFile("cbs.csv", GOOD.encode())}
+            reverse("reference:population_import"),
+            {"file": SimpleUploadedFile("cbs.csv", GOOD.encode())},
         )
     page = http.get(response["Location"]).content.decode()
     assert "Nieuwe inwonertallen" in page
     assert PopulationFigure.objects.filter(year=2025).count() == 2
 
 
-def test_upload_of_a_non_csv_file_is_refused(administrator: User, login: Callable[[User], HttpClient]) -> None:
+def test_upload_of_a_non_csv_file_is_refused(
+    administrator: User, login: Callable[[User], HttpClient]
+) -> None:
     response = login(administrator).post(
-        reverse("reference:population_import"), {"file": SimpleUploadedFile("cbs.xlsx", b"PK\x03\x04")}
+        reverse("reference:population_import"),
+        {"file": SimpleUploadedFile("cbs.xlsx", b"PK\x03\x04")},
     )
     assert response.status_code == 400
     assert "Kies een CSV-bestand" in response.content.decode()

@@ -21,6 +21,8 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
         self.fields["username"].label = _("Username")
         self.fields["password"].label = _("Password")
         self.fields["username"].widget.attrs["autocomplete"] = "username"
+        # No autofocus: keyboard users start at the skip link, as on every other page.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
 

@@ -71,8 +71,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
         if not allowed:
-            form.add_error("token", _("Too many attempts in a short time. Wait a few seconds and try again."))
-            return render(request, "accounts/verify.html", {"form": form, "next": _next_url(request)})
+            form.add_error(
+                "token", _("Too many attempts in a short time. Wait a few seconds and try again.")
+            )
+            return render(
+                request, "accounts/verify.html", {"form": form, "next": _next_url(request)}
+            )
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             request.session.pop(TOKEN_FAILURES, None)
@@ -103,7 +107,9 @@ def setup(request: HttpRequest) -> HttpResponse:
     device = services.totp_device_pending(request.user)  # type: ignore[arg-type]
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and not device.verify_is_allowed()[0]:
-        form.add_error("token", _("Too many attempts in a short time. Wait a few seconds and try again."))
+        form.add_error(
+            "token", _("Too many attempts in a short time. Wait a few seconds and try again.")
+        )
     elif request.method == "POST" and form.is_valid():
         if services.totp_device_confirm(request.user, device, form.cleaned_data["token"]):  # type: ignore[arg-type]
             otp_login(request, device)
