@@ -52,8 +52,13 @@ def test_static_files_may_be_cached() -> None:
 
 
 def _production_env() -> dict[str, str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    }
     return dict(
-        os.environ,
+        base,
         DJANGO_SETTINGS_MODULE="doorstroom.conf.production",
         SECRET_KEY="k" * 20 + "-production-like-secret-key-with-enough-entropy-123456",
         ALLOWED_HOSTS="doorstroom.example.nl",
