@@ -6,7 +6,8 @@ doorstroom worker               run a background worker (imports, checks, foreca
 doorstroom migrate              create or update the database tables
 doorstroom load-reference-data  load municipalities, provinces and regions
 doorstroom import-population F  import CBS population figures from a StatLine CSV
-doorstroom verify-access-log    check the access log for edits or deletions
+doorstroom create-user NAME ... create a user with a role in an organisation
+    doorstroom verify-access-log    check the access log for edits or deletions
 doorstroom generate-keys        print fresh secret keys for production settings
 doorstroom config               list every environment variable and what it does
 doorstroom compile-translations compile the Dutch/English translation files
@@ -250,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="import population figures from a CBS StatLine CSV export; all or nothing",
     )
     p.add_argument("file", help="the CSV file")
+    p = sub.add_parser(
+        "create-user",
+        help="create a user with a role in an organisation (prints a one-time password)",
+        add_help=False,
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER)
     sub.add_parser(
         "verify-access-log",
         help="check that no access-log entry was changed or removed (exit code 1 if so)",
@@ -264,9 +271,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands whose arguments go to a Django management command unchanged (argparse would
+# take their options, such as --help, for its own).
+PASSTHROUGH = {"manage": None, "create-user": "create_user"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in PASSTHROUGH:
+        command = PASSTHROUGH[arguments[0]]
+        _django()
+        _manage([command, *arguments[1:]] if command else arguments[1:] or ["help"])
+        return 0
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     match args.command:
         case None:
             parser.print_help()
@@ -309,9 +327,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "verify-access-log":
             _django()
             _manage(["verify_access_log"])
-        case "manage":
-            _django()
-            _manage(args.args)
     return 0
 
 

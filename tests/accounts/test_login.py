@@ -185,3 +185,41 @@ def test_production_pages_have_no_demo_banner(
     assert (
         "Demo — geen echte gegevens" not in login(officer).get(reverse("web:home")).content.decode()
     )
+
+
+def test_create_user_command_bootstraps_an_installation() -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "create_user",
+        "Admin.Groningen",
+        role="administrator",
+        organisation="Regio Groningen",
+        region="groningen",
+        kind="region_office",
+        stdout=out,
+    )
+    user = User.objects.get(username="admin.groningen")
+    assert user.organisation.kind == "region_office"
+    password = out.getvalue().split("One-time password: ")[1].strip()
+    assert user.check_password(password)
+    with pytest.raises(CommandError, match="already exists"):
+        call_command(
+            "create_user",
+            "ADMIN.groningen",
+            role="administrator",
+            organisation="Regio Groningen",
+            region="groningen",
+        )
+    with pytest.raises(CommandError, match="past niet bij het soort organisatie"):
+        call_command(
+            "create_user",
+            "x",
+            role="municipal_officer",
+            organisation="Regio Groningen",
+            region="groningen",
+        )
+    assert User.objects.count() == 1
