@@ -84,6 +84,20 @@ def test_walk_the_navigation_with_axe(
     assert not console_errors, console_errors  # e.g. resources blocked by CSP
 
 
+def test_form_errors_are_accessible(page: Any, live_server: Any) -> None:
+    demo_seed()
+    log_in_with_totp(page, live_server.url, "toegang")
+    page.goto(f"{live_server.url}/clienten/inschrijven/")
+    page.get_by_label("BSN").fill("123456789")
+    page.get_by_role("button", name="Inschrijven").click()
+    summary = page.get_by_role("alert")
+    assert "Er zijn 4 problemen met dit formulier" in summary.inner_text()
+    assert page.get_by_label("BSN").get_attribute("aria-invalid") == "true"
+    assert "elfproef" in page.locator("#id_bsn_error").inner_text()
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+
+
 def test_a_wrong_password_shows_an_accessible_error(page: Any, live_server: Any) -> None:
     demo_seed()
     page.goto(f"{live_server.url}/account/inloggen/")

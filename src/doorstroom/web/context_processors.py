@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doorstroom.accounts.permissions import get_rule
 from doorstroom.core.roles import Role
+from doorstroom.web.finders import FONT_STYLESHEETS
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def doorstroom(request: HttpRequest) -> dict[str, Any]:
         and (not settings.DOORSTROOM_REQUIRE_2FA or user.is_verified())
     )
     return {
+        "font_stylesheets": FONT_STYLESHEETS,
         "demo": settings.DOORSTROOM_DEMO,
         "navigation": navigation_for(role, request.path) if verified else [],
         "fully_logged_in": verified,

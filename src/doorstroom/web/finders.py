@@ -19,8 +19,23 @@ from django.core.files.storage import FileSystemStorage
 # static path -> path inside node_modules
 NPM_ASSETS: dict[str, str] = {
     "vendor/utrecht/component-library.css": "@utrecht/component-library-css/dist/index.css",
-    "vendor/utrecht/design-tokens.css": "@utrecht/design-tokens/dist/index.css",
+    # The NL Design System example theme ("voorbeeld"): neutral, not a municipality's brand.
+    "vendor/nlds/theme.css": "@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css",
+    # The theme's fonts, self-hosted (Latin subset only).
+    **{
+        f"vendor/fonts/{family}/{name}": f"@fontsource/{family}/{name}"
+        for family, weights in (("noto-sans", (400, 700)), ("noto-serif", (700,)))
+        for weight in weights
+        for name in (
+            f"latin-{weight}.css",
+            f"files/{family}-latin-{weight}-normal.woff2",
+            f"files/{family}-latin-{weight}-normal.woff",
+        )
+    },
 }
+FONT_STYLESHEETS = sorted(
+    path for path in NPM_ASSETS if path.startswith("vendor/fonts/") and path.endswith(".css")
+)
 
 
 class NpmAssetFinder(BaseFinder):
@@ -69,3 +84,6 @@ class _SingleFileStorage(FileSystemStorage):
 
     def open(self, name: str, mode: str = "rb") -> Any:
         return super().open(self._file.name if name == self._target else name, mode)
+
+    def get_modified_time(self, name: str) -> Any:
+        return super().get_modified_time(self._file.name if name == self._target else name)

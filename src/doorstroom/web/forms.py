@@ -44,9 +44,15 @@ class StyledFormMixin:
         super().full_clean()  # type: ignore[misc]
         for name in getattr(self, "errors", {}):
             if name in self.fields:  # type: ignore[attr-defined]
-                widget = self.fields[name].widget  # type: ignore[attr-defined]
+                field = self.fields[name]  # type: ignore[attr-defined]
+                widget = field.widget
+                auto_id = self[name].auto_id  # type: ignore[index]
                 widget.attrs["aria-invalid"] = "true"
                 widget.attrs["class"] = widget.attrs.get("class", "") + " utrecht-textbox--invalid"
+                described = [f"{auto_id}_error"] + (
+                    [f"{auto_id}_helptext"] if field.help_text else []
+                )
+                widget.attrs["aria-describedby"] = " ".join(described)
 
 
 class Form(StyledFormMixin, forms.Form):

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.utils.cache import add_never_cache_headers
 
 PERMISSIONS_POLICY = (
@@ -44,3 +45,15 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response.headers["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
         return response
+
+
+class DutchByDefaultLocaleMiddleware(LocaleMiddleware):
+    """Dutch unless the user chose another language with the switch (language cookie).
+
+    The browser's Accept-Language is ignored on purpose: civil servants often run English
+    browsers, and the legal Dutch terms of the domain should be what they see first.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        super().process_request(request)
