@@ -4,6 +4,7 @@ is loaded once per test database from the shipped files (see conftest)."""
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 from typing import Any
 
 import factory
@@ -14,6 +15,7 @@ from doorstroom.clients.crypto import bsn_digest
 from doorstroom.clients.models import Client
 from doorstroom.core import bsn as core_bsn
 from doorstroom.core.roles import OrganisationKind, Role
+from doorstroom.facilities.models import Facility
 from doorstroom.organisations.models import Organisation
 from doorstroom.reference.models import Municipality, Region
 
@@ -83,3 +85,18 @@ class ClientFactory(factory.django.DjangoModelFactory):
     family_name = factory.Sequence(lambda n: f"Testcliënt{n}")
     birth_date = factory.Faker("date_of_birth", minimum_age=18, maximum_age=70)
     created_by = factory.SubFactory(UserFactory)
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Facility
+
+    provider = factory.LazyFunction(
+        lambda: OrganisationFactory(kind=OrganisationKind.CARE_PROVIDER.value)
+    )
+    region = factory.LazyFunction(lambda: Region.objects.get(slug="groningen"))
+    name = factory.Sequence(lambda n: f"Voorziening {n}")
+    facility_type = "bw_intramural"
+    municipality = factory.LazyFunction(lambda: Municipality.objects.get(code="GM0014"))
+    places = 5
+    price_per_day = Decimal("150.00")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,10 +23,12 @@ from doorstroom.accounts.models import User
 from doorstroom.accounts.permissions import get_rule
 from doorstroom.audit.models import AccessLogEntry
 from doorstroom.clients.models import Client
-from doorstroom.core.roles import Role
+from doorstroom.core.roles import OrganisationKind, Role
+from doorstroom.facilities.models import Facility
 from doorstroom.jobs.models import Job
+from doorstroom.journey.models import JourneyEvent
 from tests.conftest import Side, login_verified
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, FacilityFactory
 
 ALL_ROLES = frozenset(Role)
 CLIENT_ROLES = frozenset(
@@ -45,6 +48,8 @@ class World:
     own_client: Client
     other_client: Client
     users: dict[tuple[Role, str], User]
+    own_facility: Facility
+    own_event: JourneyEvent
 
 
 Kwargs = Callable[[World, User], dict[str, Any]]
@@ -83,6 +88,35 @@ def _region(world: World, user: User) -> dict[str, Any]:
     return {"slug": world.own.region.slug}
 
 
+def _facility(world: World, user: User) -> dict[str, Any]:
+    return {"pk": world.own_facility.pk}
+
+
+def _event(world: World, user: User) -> dict[str, Any]:
+    return {"pseudonym": world.own_client.pseudonym, "event_id": world.own_event.event_id}
+
+
+def _product(world: World, user: User) -> dict[str, Any]:
+    return {"product": "bw_intramural"}
+
+
+AO, PC, MO, CP, ADMIN = (
+    Role.ACCESS_OFFICER,
+    Role.PLACEMENT_COORDINATOR,
+    Role.MUNICIPAL_OFFICER,
+    Role.CARE_PROVIDER,
+    Role.ADMINISTRATOR,
+)
+
+
+def _step(*roles: Role) -> Entry:
+    """A journey step on the own client: the other side, and care providers without the
+    client in their facilities, get 404."""
+    return Entry(
+        "role", roles=frozenset(roles), kwargs=_client, scoped=True, own_sees=SEES_OWN_CLIENT
+    )
+
+
 MATRIX: dict[str, Entry] = {
     "web:home": Entry("role"),
     "web:health": Entry("public"),
@@ -104,7 +138,6 @@ MATRIX: dict[str, Entry] = {
     ),
     "clients:list": Entry("role", roles=CLIENT_ROLES),
     "clients:search": Entry("role", roles=CLIENT_ROLES, method="POST", ok=frozenset({400})),
-    "clients:register": Entry("role", roles=frozenset({Role.ACCESS_OFFICER})),
     "clients:detail": Entry(
         "role", roles=CLIENT_ROLES, kwargs=_client, scoped=True, own_sees=SEES_OWN_CLIENT
     ),
@@ -119,6 +152,32 @@ MATRIX: dict[str, Entry] = {
         "role", roles=frozenset({Role.ADMINISTRATOR}), method="POST", ok=frozenset({302})
     ),
     "jobs:detail": Entry("role", kwargs=_own_job, scoped=True),
+    "journey:intake": Entry("role", roles=frozenset({AO})),
+    "journey:assess": _step(AO),
+    "journey:decide": _step(AO),
+    "journey:second_opinion": _step(AO),
+    "journey:waiting_list_add": _step(AO, PC),
+    "journey:offer": _step(PC),
+    "journey:offer_decline": _step(PC),
+    "journey:place": _step(PC, CP),
+    "journey:transfer": _step(PC),
+    "journey:ready": _step(PC, CP),
+    "journey:exit": _step(PC, CP),
+    "journey:withdraw": _step(AO, PC),
+    "journey:expire": _step(AO, PC),
+    "journey:dispute": _step(AO, MO),
+    "journey:correct": Entry(
+        "role", roles=frozenset({AO, PC}), kwargs=_event, scoped=True, own_sees=SEES_OWN_CLIENT
+    ),
+    "waiting:overview": Entry("role", roles=frozenset({AO, PC, MO})),
+    "waiting:list": Entry("role", roles=frozenset({AO, PC, MO}), kwargs=_product),
+    "facilities:list": Entry("role"),
+    "facilities:create": Entry("role", roles=frozenset({PC, ADMIN})),
+    "facilities:detail": Entry("role", kwargs=_facility, scoped=True),
+    "facilities:edit": Entry(
+        "role", roles=frozenset({PC, ADMIN, CP}), kwargs=_facility, scoped=True
+    ),
+    "configuration:framework": Entry("role", roles=frozenset({ADMIN, AO})),
 }
 
 
@@ -176,7 +235,26 @@ def world(own_side: Side, other_side: Side, make_user: Callable[..., User]) -> W
         responsible_municipality=other_side.municipality,
         created_by=users[(Role.ACCESS_OFFICER, "other")],
     )
-    return World(own_side, other_side, own_client, other_client, users)
+    own_facility = FacilityFactory(
+        provider=own_side.organisations[OrganisationKind.CARE_PROVIDER],
+        region=own_side.region,
+        municipality=own_side.municipality,
+    )
+    FacilityFactory(
+        provider=other_side.organisations[OrganisationKind.CARE_PROVIDER],
+        region=other_side.region,
+        municipality=other_side.municipality,
+    )
+    officer = users[(Role.ACCESS_OFFICER, "own")]
+    own_event = JourneyEvent.objects.create(
+        client=own_client,
+        event_type="application_received",
+        effective_date=date(2026, 1, 5),
+        actor=officer,
+        organisation=officer.organisation,
+        payload={"channel": "gp", "responsible_municipality": own_side.municipality.code},
+    )
+    return World(own_side, other_side, own_client, other_client, users, own_facility, own_event)
 
 
 def _request(http: HttpClient, entry: Entry, url: str) -> Any:

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,6 +18,7 @@ from django.urls import reverse
 from doorstroom.accounts.models import User
 from doorstroom.audit.models import AccessLogEntry
 from doorstroom.clients.models import Client
+from doorstroom.journey.models import JourneyEvent
 from doorstroom.reference.models import Municipality
 from doorstroom.web.reporting import RedactBSNFilter, RedactingExceptionReporter
 from tests.conftest import Side
@@ -25,16 +27,20 @@ from tests.factories import ClientFactory, next_bsn
 pytestmark = pytest.mark.django_db
 
 
-def register(http: HttpClient, bsn: str, **extra: object) -> object:
+def register(http: HttpClient, bsn: str, **extra: object) -> Any:
+    """Register a new client through the intake (application) form."""
     data = {
         "bsn": bsn,
         "given_names": "Robin",
         "family_name": "Veldkamp",
         "birth_date": "2001-04-03",
-        "responsible_municipality": Municipality.objects.get(code="GM0014").pk,
+        "application_date": "2026-01-05",
+        "channel": "gp",
+        "applied_municipality": Municipality.objects.get(code="GM0014").pk,
+        "regional_ties": "yes",
         **extra,
     }
-    return http.post(reverse("clients:register"), data)
+    return http.post(reverse("journey:intake"), data)
 
 
 def test_registration_stores_the_bsn_encrypted_and_hashed_only(
@@ -83,9 +89,10 @@ def test_invalid_bsn_gets_a_dutch_error_and_stores_nothing(
     assert message in response.content.decode()
     assert not Client.objects.exists()
     assert not AccessLogEntry.objects.filter(event_type="client.register").exists()
+    assert not JourneyEvent.objects.exists()
 
 
-def test_a_bsn_is_registered_once_per_region(
+def test_a_known_bsn_reuses_the_client_and_an_open_application_is_refused(
     officer: User, login: Callable[[User], HttpClient]
 ) -> None:
     http = login(officer)
@@ -93,25 +100,14 @@ def test_a_bsn_is_registered_once_per_region(
     register(http, bsn)
     response = register(http, bsn, family_name="Anders")
     assert response.status_code == 400
-    assert "al een cliënt met dit BSN" in response.content.decode()
+    assert "niet mogelijk zolang de status van de cliënt" in response.content.decode()
     assert Client.objects.count() == 1
+    assert JourneyEvent.objects.count() == 1
 
 
 def test_future_birth_date_is_refused(officer: User, login: Callable[[User], HttpClient]) -> None:
     response = register(login(officer), next_bsn(), birth_date="2999-01-01")
     assert "toekomst" in response.content.decode()
-    assert not Client.objects.exists()
-
-
-def test_municipality_outside_the_region_is_refused(
-    officer: User, login: Callable[[User], HttpClient]
-) -> None:
-    response = register(
-        login(officer),
-        next_bsn(),
-        responsible_municipality=Municipality.objects.get(code="GM0718").pk,
-    )
-    assert response.status_code == 400
     assert not Client.objects.exists()
 
 

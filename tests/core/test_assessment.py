@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doorstroom.core.assessment import Answers, FrameworkError, default_framework, evaluate, validate_framework
+from doorstroom.core.assessment import (
+    Answers,
+    FrameworkError,
+    default_framework,
+    evaluate,
+    validate_framework,
+)
 from doorstroom.core.journey import Product
 
 FRAMEWORK = default_framework()
@@ -16,7 +22,12 @@ DOMAINS = [d["code"] for d in FRAMEWORK["domains"]]
 
 def answers(low: int = 0, age: int = 35, **criteria: Any) -> Answers:
     scores = {code: (2 if i < low else 4) for i, code in enumerate(DOMAINS)}
-    base = {"needs_24h_supervision": False, "acute_crisis": False, "housing_situation": "own_home", "risk": "low"}
+    base = {
+        "needs_24h_supervision": False,
+        "acute_crisis": False,
+        "housing_situation": "own_home",
+        "risk": "low",
+    }
     return Answers(scores, {**base, **criteria}, age)
 
 
@@ -39,7 +50,9 @@ def test_the_default_framework_has_the_13_zrm_domains_and_is_valid() -> None:
         (answers(low=0), Product.NOT_ELIGIBLE, "R9"),
     ],
 )
-def test_rules_give_an_explained_advice(given_answers: Answers, product: Product, rule: str) -> None:
+def test_rules_give_an_explained_advice(
+    given_answers: Answers, product: Product, rule: str
+) -> None:
     advice = evaluate(FRAMEWORK, given_answers)
     assert advice.product is product
     assert advice.rule_id == rule
@@ -77,7 +90,16 @@ def test_every_complete_answer_gets_exactly_one_advice(
 ) -> None:
     result = evaluate(
         FRAMEWORK,
-        Answers(dict(zip(DOMAINS, scores, strict=True)), {"needs_24h_supervision": supervision, "acute_crisis": crisis, "housing_situation": housing, "risk": risk}, age),
+        Answers(
+            dict(zip(DOMAINS, scores, strict=True)),
+            {
+                "needs_24h_supervision": supervision,
+                "acute_crisis": crisis,
+                "housing_situation": housing,
+                "risk": risk,
+            },
+            age,
+        ),
     )
     assert sum(o.held for o in result.outcomes) == 1
     assert result.outcomes[-1].held

@@ -43,9 +43,21 @@ class Log:
 
 def placed_log(start: date = date(2026, 1, 5)) -> Log:
     log = Log()
-    log.add(EventType.APPLICATION, start, channel="gp", applied_municipality="GM0014", responsible_municipality="GM0014")
+    log.add(
+        EventType.APPLICATION,
+        start,
+        channel="gp",
+        applied_municipality="GM0014",
+        responsible_municipality="GM0014",
+    )
     log.add(EventType.ASSESSMENT, start + timedelta(days=7), advice="bw_intramural")
-    log.add(EventType.DECISION, start + timedelta(days=14), product="bw_intramural", urgency=2, reasons="ZRM")
+    log.add(
+        EventType.DECISION,
+        start + timedelta(days=14),
+        product="bw_intramural",
+        urgency=2,
+        reasons="ZRM",
+    )
     log.add(EventType.WAITING_LIST_ENTRY, start + timedelta(days=14))
     log.add(EventType.PLACEMENT, start + timedelta(days=60), **BW)
     return log
@@ -56,7 +68,8 @@ def test_intake_to_exit() -> None:
     state = log.state()
     assert state.status is Status.PLACED
     assert state.facility_id == 1
-    assert state.episode is not None and state.episode.waiting is not None
+    assert state.episode is not None
+    assert state.episode.waiting is not None
     assert state.episode.waiting.status is WaitingStatus.PLACED
     log.add(EventType.READY_TO_MOVE_ON, date(2026, 6, 1))
     log.add(EventType.WAITING_LIST_ENTRY, date(2026, 6, 1), product="bt_cluster")
@@ -80,7 +93,9 @@ def test_intake_to_exit() -> None:
         (EventType.DECISION, {"product": "bw_intramural", "reasons": "x"}, "is not possible while"),
     ],
 )
-def test_impossible_sequences_are_refused(kind: EventType, payload: dict[str, Any], message: str) -> None:
+def test_impossible_sequences_are_refused(
+    kind: EventType, payload: dict[str, Any], message: str
+) -> None:
     log = Log()
     log.add(EventType.APPLICATION, date(2026, 1, 5), responsible_municipality="GM0014")
     log.add(kind, date(2026, 1, 6), **payload)
@@ -113,14 +128,24 @@ def test_placement_must_fit_the_product_and_the_age() -> None:
     youth.add(EventType.ASSESSMENT, date(2026, 1, 6), advice="bt_youth_cluster")
     youth.add(EventType.DECISION, date(2026, 1, 7), product="bt_youth_cluster", reasons="r")
     youth.add(EventType.WAITING_LIST_ENTRY, date(2026, 1, 7))
-    youth.add(EventType.PLACEMENT, date(2026, 2, 1), facility_id=3, facility_type="bt_youth_cluster", facility_min_age=18, facility_max_age=24)
+    youth.add(
+        EventType.PLACEMENT,
+        date(2026, 2, 1),
+        facility_id=3,
+        facility_type="bt_youth_cluster",
+        facility_min_age=18,
+        facility_max_age=24,
+    )
     with pytest.raises(JourneyError, match="ages 18 to 24; the client is 30"):
         youth.state(birth_date=date(1995, 6, 1))
     assert youth.state(birth_date=date(2005, 6, 1)).status is Status.PLACED
 
 
 def test_ambulant_and_not_eligible_decisions_close_the_episode() -> None:
-    for product, status in ((Product.AMBULANT, Status.REFERRED), (Product.NOT_ELIGIBLE, Status.NOT_ELIGIBLE)):
+    for product, status in (
+        (Product.AMBULANT, Status.REFERRED),
+        (Product.NOT_ELIGIBLE, Status.NOT_ELIGIBLE),
+    ):
         log = Log()
         log.add(EventType.APPLICATION, date(2026, 1, 5), responsible_municipality="GM0014")
         log.add(EventType.ASSESSMENT, date(2026, 1, 6), advice=product.value)
@@ -150,15 +175,30 @@ def test_a_new_application_within_24_months_of_an_exit_is_a_return() -> None:
 
 
 def test_return_buckets() -> None:
-    assert [return_bucket(m) for m in (0, 5, 6, 11, 12, 23, 24, None)] == [6, 6, 12, 12, 24, 24, None, None]
+    assert [return_bucket(m) for m in (0, 5, 6, 11, 12, 23, 24, None)] == [
+        6,
+        6,
+        12,
+        12,
+        24,
+        24,
+        None,
+        None,
+    ]
 
 
 def test_a_correction_replaces_the_payload_and_voiding_removes_the_step() -> None:
     log = placed_log()
     exit_event = log.add(EventType.EXIT, date(2026, 5, 1), destination="unknown")
-    log.add(EventType.CORRECTION, date(2026, 5, 2), corrects=exit_event.id, payload={"destination": "home_origin"})
+    log.add(
+        EventType.CORRECTION,
+        date(2026, 5, 2),
+        corrects=exit_event.id,
+        payload={"destination": "home_origin"},
+    )
     state = log.state()
-    assert state.episode is not None and state.episode.exit_destination is Destination.HOME_ORIGIN
+    assert state.episode is not None
+    assert state.episode.exit_destination is Destination.HOME_ORIGIN
     log.add(EventType.CORRECTION, date(2026, 5, 3), corrects=exit_event.id, void=True)
     assert log.state().status is Status.PLACED
 
@@ -176,7 +216,9 @@ def test_disputes_open_and_resolve_with_a_new_responsible_municipality() -> None
     log = placed_log()
     log.add(EventType.DISPUTE, date(2026, 3, 10), action="open", claimed_by="GM1952")
     assert log.state().open_disputes == 1
-    log.add(EventType.DISPUTE, date(2026, 3, 20), action="resolve", responsible_municipality="GM1952")
+    log.add(
+        EventType.DISPUTE, date(2026, 3, 20), action="resolve", responsible_municipality="GM1952"
+    )
     state = log.state()
     assert state.open_disputes == 0
     assert state.responsible_municipality == "GM1952"
@@ -192,7 +234,8 @@ def test_offer_decline_and_withdrawal() -> None:
     log.add(EventType.WITHDRAWAL, date(2026, 2, 4))
     state = log.state()
     assert state.status is Status.WITHDRAWN
-    assert state.episode is not None and state.episode.waiting is not None
+    assert state.episode is not None
+    assert state.episode.waiting is not None
     assert state.episode.waiting.status is WaitingStatus.WITHDRAWN
 
 
@@ -217,12 +260,16 @@ STEPS = st.lists(
 
 
 @given(STEPS)
-def test_accepted_histories_keep_their_invariants(steps: list[tuple[EventType, dict[str, Any]]]) -> None:
+def test_accepted_histories_keep_their_invariants(
+    steps: list[tuple[EventType, dict[str, Any]]],
+) -> None:
     """Whatever is accepted: a client stays in at most one facility at a time, stays never
     overlap, and the status agrees with the stay."""
     state = JourneyState()
     day = date(2020, 1, 1)
-    for n, (kind, payload) in enumerate([(EventType.APPLICATION, {"responsible_municipality": "GM0014"}), *steps]):
+    for n, (kind, payload) in enumerate(
+        [(EventType.APPLICATION, {"responsible_municipality": "GM0014"}), *steps]
+    ):
         day += timedelta(days=3)
         try:
             state = apply(state, Event(str(n), kind, day, n, payload), today=TODAY)
@@ -232,5 +279,8 @@ def test_accepted_histories_keep_their_invariants(steps: list[tuple[EventType, d
             open_stays = [s for s in episode.stays if s.end is None]
             assert len(open_stays) <= (1 if episode is state.episode else 0)
             for a, b in zip(episode.stays, episode.stays[1:], strict=False):
-                assert a.end is not None and a.end <= b.start
-        assert (state.facility_id is not None) == (state.status in (Status.PLACED, Status.READY_TO_MOVE_ON))
+                assert a.end is not None
+                assert a.end <= b.start
+        assert (state.facility_id is not None) == (
+            state.status in (Status.PLACED, Status.READY_TO_MOVE_ON)
+        )

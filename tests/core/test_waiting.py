@@ -13,7 +13,11 @@ def item(i: str, urgency: int, decided: date, entered: date | None = None) -> It
 
 
 def test_default_order_is_urgency_then_decision_date_with_reasons() -> None:
-    items = [item("a", 3, date(2026, 1, 1)), item("b", 1, date(2026, 3, 1)), item("c", 3, date(2025, 12, 1))]
+    items = [
+        item("a", 3, date(2026, 1, 1)),
+        item("b", 1, date(2026, 3, 1)),
+        item("c", 3, date(2025, 12, 1)),
+    ]
     ranked = rank(items)
     assert [r.item.id for r in ranked] == ["b", "c", "a"]
     last = ranked[-1]
@@ -24,7 +28,13 @@ def test_default_order_is_urgency_then_decision_date_with_reasons() -> None:
     assert "1 ahead because of urgency." in texts
 
 
-@given(st.lists(st.tuples(st.integers(1, 3), st.dates(date(2024, 1, 1), date(2026, 12, 31))), max_size=30, unique_by=lambda t: t))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.dates(date(2024, 1, 1), date(2026, 12, 31))),
+        max_size=30,
+        unique_by=lambda t: t,
+    )
+)
 def test_order_is_total_and_respects_the_policy(values: list[tuple[int, date]]) -> None:
     items = [item(str(n), u, d) for n, (u, d) in enumerate(values)]
     ranked = rank(items)

@@ -56,6 +56,13 @@ class User(AbstractUser):
         return Role(self.role)
 
     @property
+    def org(self) -> Organisation:
+        """The user's organisation; only accounts without app access have none."""
+        if self.organisation is None:
+            raise ValueError("user has no organisation")
+        return self.organisation
+
+    @property
     def role_label(self) -> Any:
         return ROLE_LABELS[Role(self.role)] if self.role else ""
 

@@ -52,6 +52,21 @@ class Actor:
         )
 
     @classmethod
+    def for_user(cls, user: Any, source: str) -> Actor:
+        """A user acting outside a web request (command line, import, demo seed)."""
+        org = user.organisation
+        return cls(
+            user_identifier=user.get_username(),
+            user_display=user.get_full_name(),
+            role=user.role,
+            organisation_id=str(org.pk) if org else "",
+            organisation_name=org.name if org else "",
+            region_id=str(org.region_id) if org else "",
+            on_behalf_of=org.name if org else "",
+            source=source,
+        )
+
+    @classmethod
     def system(cls, process: str, *, on_behalf_of: str = "", region_id: str = "") -> Actor:
         return cls(
             user_identifier=f"systeem:{process}",

@@ -40,7 +40,11 @@ class Client(models.Model):
     )
 
     scope_paths = ScopePaths(
-        region="region", municipality="responsible_municipality", client_data=True
+        region="region",
+        municipality="responsible_municipality",
+        # A care provider sees the clients staying in, or offered a place in, its facilities.
+        provider=("state__facility__provider", "state__offered_facility__provider"),
+        client_data=True,
     )
 
     class Meta:

@@ -37,10 +37,11 @@ def purpose_for(user: Any) -> Purpose:
 
 
 def _visible(user: Any) -> QuerySet[Client]:
-    return scope(user, Client.objects.select_related("responsible_municipality", "region"))
+    return scope(user, Client.objects.select_related("responsible_municipality", "region", "state"))
 
 
-def _log_read(actor: Actor, user: Any, clients: Sequence[Client], event_type: str) -> None:
+def log_client_reads(actor: Actor, user: Any, clients: Sequence[Client], event_type: str) -> None:
+    """One access-log entry per client shown (NEN 7513: which client, by whom, why)."""
     if clients:
         access_record(
             actor,
@@ -75,7 +76,7 @@ def client_page(
     """One page of the clients the user may see; each client shown is logged."""
     paginator = Paginator(_visible(user).order_by("-created_at", "pk"), per_page)
     page = paginator.get_page(page_number)
-    _log_read(actor, user, list(page.object_list), "client.list")
+    log_client_reads(actor, user, list(page.object_list), "client.list")
     return page
 
 
@@ -86,7 +87,7 @@ def client_get(
     if client is None:
         _log_denied(actor, user, pseudonym, event_type)
         raise ClientNotFound(str(pseudonym))
-    _log_read(actor, user, [client], event_type)
+    log_client_reads(actor, user, [client], event_type)
     return client
 
 
@@ -96,7 +97,7 @@ def client_find_by_bsn(*, user: Any, actor: Actor, bsn: str) -> Client | None:
     digest = bsn_digest(bsn)
     client = _visible(user).filter(bsn_digest=digest).first()
     if client is not None:
-        _log_read(actor, user, [client], "client.search")
+        log_client_reads(actor, user, [client], "client.search")
         return client
     outside = Client.objects.filter(bsn_digest=digest).values_list("pseudonym", "region_id")
     if outside:
@@ -146,3 +147,8 @@ def client_access_log(
         region_id=client.region_id,
     )
     return client, entries
+
+
+def client_exists_in_region(*, region: Any, bsn: str) -> bool:
+    """Whether a BSN is known in the region (no client data returned; used by intake)."""
+    return Client.objects.filter(region=region, bsn_digest=bsn_digest(bsn)).exists()

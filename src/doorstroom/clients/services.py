@@ -39,11 +39,8 @@ def client_register(
         digits = core_bsn.validate(bsn)
     except core_bsn.InvalidBSN as exc:
         raise ValidationError({"bsn": exc.message.translate(_)}) from None
+    # The responsible municipality may lie outside the region (national accessibility).
     region = user.organisation.region
-    if not region.members.filter(pk=responsible_municipality.pk).exists():
-        raise ValidationError(
-            {"responsible_municipality": _("This municipality is not part of your region.")}
-        )
     digest = bsn_digest(digits)
     try:
         with transaction.atomic():

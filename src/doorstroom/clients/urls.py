@@ -8,7 +8,6 @@ app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
     path("zoeken/", views.client_search, name="search"),
-    path("inschrijven/", views.client_register, name="register"),
     path("<uuid:pseudonym>/", views.client_detail, name="detail"),
     path("<uuid:pseudonym>/toegangslog/", views.client_access_log, name="access_log"),
 ]

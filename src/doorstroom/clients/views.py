@@ -3,17 +3,18 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from doorstroom.accounts.acting import member
 from doorstroom.accounts.permissions import rule
 from doorstroom.audit.services import Actor
 from doorstroom.clients import selectors, services
-from doorstroom.clients.forms import ClientRegisterForm, ClientSearchForm
+from doorstroom.clients.forms import ClientSearchForm
+from doorstroom.clients.panels import PANELS
 from doorstroom.core.roles import ACCESS_LOG_READERS, Role
 
 CLIENT_ROLES = (
@@ -35,7 +36,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "search_form": ClientSearchForm(),
-            "may_register": request.user.role_enum in services.REGISTERING_ROLES,  # type: ignore[union-attr]
+            "may_register": member(request).role_enum in services.REGISTERING_ROLES,
         },
     )
 
@@ -59,28 +60,6 @@ def client_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@rule(Role.ACCESS_OFFICER, client_data=True)
-@sensitive_post_parameters("bsn")
-def client_register(request: HttpRequest) -> HttpResponse:
-    municipalities = request.user.organisation.region.members.order_by("name")  # type: ignore[union-attr]
-    form = ClientRegisterForm(request.POST or None, municipalities=municipalities)
-    if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_register(
-                user=request.user, actor=Actor.from_request(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            messages.success(request, _("Client registered."))
-            return redirect("clients:detail", pseudonym=client.pseudonym)
-    return render(
-        request, "clients/client_register.html", {"form": form}, status=400 if form.errors else 200
-    )
-
-
 @rule(*CLIENT_ROLES, client_data=True)
 def client_detail(request: HttpRequest, pseudonym: UUID) -> HttpResponse:
     try:
@@ -89,14 +68,14 @@ def client_detail(request: HttpRequest, pseudonym: UUID) -> HttpResponse:
         )
     except selectors.ClientNotFound:
         raise Http404 from None
-    return render(
-        request,
-        "clients/client_detail.html",
-        {
-            "client": client,
-            "may_read_access_log": request.user.role_enum in ACCESS_LOG_READERS,  # type: ignore[union-attr]
-        },
-    )
+    context = {
+        "client": client,
+        "may_read_access_log": member(request).role_enum in ACCESS_LOG_READERS,
+        "panels": [panel.template for panel in PANELS],
+    }
+    for panel in PANELS:  # e.g. the journey: status, actions, timeline
+        context.update(panel.context(request, client))
+    return render(request, "clients/client_detail.html", context)
 
 
 @rule(*ACCESS_LOG_READERS, client_data=True)

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "doorstroom.accounts",
     "doorstroom.audit",
     "doorstroom.clients",
+    "doorstroom.facilities",
+    "doorstroom.journey",
     "doorstroom.jobs",
 ]
 

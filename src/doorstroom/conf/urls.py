@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from doorstroom.accounts.permissions import public
+from doorstroom.journey.urls import framework_patterns, waiting_patterns
 
 urlpatterns = [
     path("", include("doorstroom.web.urls")),
@@ -11,6 +12,10 @@ urlpatterns = [
     path("referentie/", include("doorstroom.reference.urls")),
     path("organisaties/", include("doorstroom.organisations.urls")),
     path("clienten/", include("doorstroom.clients.urls")),
+    path("clienten/", include("doorstroom.journey.urls")),
+    path("wachtlijsten/", include(waiting_patterns)),
+    path("voorzieningen/", include("doorstroom.facilities.urls")),
+    path("afwegingskader/", include(framework_patterns)),
     path("toegangslog/", include("doorstroom.audit.urls")),
     path("taken/", include("doorstroom.jobs.urls")),
     path("i18n/taal/", public(set_language), name="set_language"),

@@ -20,6 +20,7 @@ KEYS: dict[str, str] = {
     "decision_date": gettext_noop("decision date"),
     "entry_date": gettext_noop("date on the waiting list"),
 }
+TIE_BREAK = gettext_noop("date on the waiting list (tie-break)")
 DEFAULT_POLICY: tuple[tuple[str, str], ...] = (("urgency", "asc"), ("decision_date", "asc"))
 
 

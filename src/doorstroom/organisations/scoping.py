@@ -7,9 +7,9 @@ A model says how it relates to regions, municipalities and organisations by decl
 - Client data (``client_data=True``): by the role's client scope - the whole region, the
   clients the user's municipality is responsible for, the clients in the user's own
   facilities, or nothing.
-- Other regional data: rows of the user's own region; rows that belong to one
-  organisation (``organisation`` path) only to that organisation, except for the
-  region's administrator.
+- Other regional data: rows of the user's own region; a care provider sees only rows of
+  its own (``provider`` path, e.g. its facilities); rows that belong to one organisation
+  (``organisation`` path) only to that organisation, except for the region's administrator.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class ScopePaths:
 
     region: str | None = None
     municipality: str | None = None
-    provider: str | None = None
+    provider: str | tuple[str, ...] | None = None  # several paths: any of them
     organisation: str | None = None
     client_data: bool = False
 
@@ -61,6 +61,13 @@ def _acting(user: Any) -> tuple[User, Organisation] | None:
     return user, org
 
 
+def _any_path(paths: str | tuple[str, ...], value: object) -> Q:
+    q = Q()
+    for path in (paths,) if isinstance(paths, str) else paths:
+        q |= Q(**{path: value})
+    return q
+
+
 def client_scope_q(user: User, org: Organisation, paths: ScopePaths) -> Q | None:
     """The filter for client data, or None when the user sees no rows at all."""
     level = CLIENT_SCOPE[user.role_enum]
@@ -69,7 +76,7 @@ def client_scope_q(user: User, org: Organisation, paths: ScopePaths) -> Q | None
     if level is ClientScope.MUNICIPALITY and paths.municipality and org.municipality_id:
         return Q(**{paths.municipality: org.municipality_id})
     if level is ClientScope.PROVIDER and paths.provider:
-        return Q(**{paths.provider: org.pk})
+        return _any_path(paths.provider, org.pk)
     return None
 
 
@@ -83,6 +90,8 @@ def scope(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     if paths.client_data:
         q = client_scope_q(person, org, paths)
         return qs.filter(q) if q is not None else qs.none()
+    if paths.provider and CLIENT_SCOPE[person.role_enum] is ClientScope.PROVIDER:
+        return qs.filter(_any_path(paths.provider, org.pk))
     if paths.organisation and person.role_enum is not Role.ADMINISTRATOR:
         return qs.filter(**{paths.organisation: org.pk})
     if paths.region:

@@ -24,9 +24,12 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Overview"), "web:home"),
     NavItem(_("Clients"), "clients:list"),
+    NavItem(_("Waiting lists"), "waiting:overview"),
+    NavItem(_("Facilities"), "facilities:list"),
     NavItem(_("Municipalities and regions"), "reference:regions"),
     NavItem(_("Organisations"), "organisations:list"),
     NavItem(_("Access log"), "audit:overview"),
+    NavItem(_("Assessment framework"), "configuration:framework"),
 )
 
 

@@ -39,6 +39,7 @@ DEMO_ORGANISATIONS: dict[str, tuple[OrganisationKind, str | None]] = {
     "Gemeente Groningen": (OrganisationKind.MUNICIPALITY, "GM0014"),
     "Gemeente Midden-Groningen": (OrganisationKind.MUNICIPALITY, "GM1952"),
     "Stichting Noorderzorg (fictief)": (OrganisationKind.CARE_PROVIDER, None),
+    "Stichting De Brug (fictief)": (OrganisationKind.CARE_PROVIDER, None),
     "Woonstichting Hunzeborg (fictief)": (OrganisationKind.HOUSING_ASSOCIATION, None),
 }
 OTHER_ORGANISATIONS: dict[str, tuple[OrganisationKind, str | None]] = {
@@ -158,20 +159,19 @@ def demo_seed() -> list[DemoLogin]:
             "Regio Zeeland — Bureau Beschermd Wonen en Opvang",
         )
     )
-    _clients(region, User.objects.get(username="toegang"), 14, seed=1)
+    from doorstroom.web.demo_journeys import seed_facilities, seed_journeys
+
+    seed_facilities(region)
+    seed_journeys(region)
     _clients(other, User.objects.get(username="toegang.zeeland"), 4, seed=2)
     return logins
 
 
 def _clients(region: Region, officer: User, count: int, *, seed: int) -> None:
+    """Clients who applied but whose journey is not seeded (the other region)."""
     rng = random.Random(seed)  # noqa: S311
     members = list(region.members.order_by("code"))
-    weights = [6 if m.pk == region.centre_id else 1 for m in members]
-    actor = Actor.system(
-        "demo-seed",
-        on_behalf_of=officer.organisation.name if officer.organisation else "",
-        region_id=str(region.pk),
-    )
+    actor = Actor.for_user(officer, "demo-seed")
     for bsn in demo_bsns(count, seed=seed * 1000 + region.pk):
         if Client.objects.filter(region=region, bsn_digest=bsn_digest(bsn)).exists():
             continue
@@ -182,5 +182,7 @@ def _clients(region: Region, officer: User, count: int, *, seed: int) -> None:
             given_names=rng.choice(GIVEN),
             family_name=rng.choice(FAMILY),
             birth_date=date(rng.randint(1965, 2007), rng.randint(1, 12), rng.randint(1, 28)),
-            responsible_municipality=rng.choices(members, weights)[0],
+            responsible_municipality=rng.choices(
+                members, [6 if m.pk == region.centre_id else 1 for m in members]
+            )[0],
         )
