@@ -178,6 +178,10 @@ MATRIX: dict[str, Entry] = {
         "role", roles=frozenset({PC, ADMIN, CP}), kwargs=_facility, scoped=True
     ),
     "configuration:framework": Entry("role", roles=frozenset({ADMIN, AO})),
+    "configuration:upload": Entry("role", roles=frozenset({ADMIN})),
+    "configuration:download": Entry(
+        "role", roles=frozenset({ADMIN, AO}), kwargs=lambda w, u: {"kind": "assessment_framework"}
+    ),
 }
 
 

@@ -41,7 +41,9 @@ def check_page(page: Any, problems: list[str]) -> None:
 @pytest.mark.parametrize(
     ("username", "extra_links"),
     [
-        ("toegang", ["Cliënt inschrijven", "C-"]),
+        ("toegang", ["Aanmelding registreren", "C-", "Beschermd Wonen 24/7"]),
+        ("plaatsing", ["C-", "De Linde", "Beschermd Wonen 24/7", "Voorziening toevoegen"]),
+        ("zorgaanbieder", ["De Linde", "Woonhof Noord"]),
         ("beheer", ["Inwonertallen inlezen (CBS)", "Groningen"]),
         ("gemeente", ["C-"]),
     ],
@@ -67,7 +69,7 @@ def test_walk_the_navigation_with_axe(
         assert "Er ging iets mis" not in page.content()
         check_page(page, problems)
         for extra in extra_links:
-            link = page.locator("main").get_by_role("link", name=re.compile(re.escape(extra))).first
+            link = page.locator("main").get_by_role("link", name=extra).first
             if link.count():
                 link.click()
                 page.wait_for_load_state()
@@ -87,11 +89,11 @@ def test_walk_the_navigation_with_axe(
 def test_form_errors_are_accessible(page: Any, live_server: Any) -> None:
     demo_seed()
     log_in_with_totp(page, live_server.url, "toegang")
-    page.goto(f"{live_server.url}/clienten/inschrijven/")
+    page.goto(f"{live_server.url}/clienten/aanmelden/")
     page.get_by_label("BSN").fill("123456789")
     page.get_by_role("button", name="Inschrijven").click()
     summary = page.get_by_role("alert")
-    assert "Er zijn 4 problemen met dit formulier" in summary.inner_text()
+    assert "Er is 1 probleem met dit formulier" in summary.inner_text()
     assert page.get_by_label("BSN").get_attribute("aria-invalid") == "true"
     assert "elfproef" in page.locator("#id_bsn_error").inner_text()
     violations = run_axe(page)
@@ -115,3 +117,35 @@ def test_skip_link_moves_focus_to_the_content(page: Any, live_server: Any) -> No
     assert "Direct naar de inhoud" in focused
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.mark.parametrize("username", ["toegang", "plaatsing", "zorgaanbieder"])
+def test_every_step_form_is_accessible(page: Any, live_server: Any, username: str) -> None:
+    """Open each client the user may see and each step form offered on that client's page."""
+    from doorstroom.journey.models import ClientState
+    from doorstroom.organisations.scoping import scope
+
+    demo_seed()
+    log_in_with_totp(page, live_server.url, username)
+    from doorstroom.accounts.models import User
+
+    user = User.objects.get(username=username)
+    states = scope(user, ClientState.objects.select_related("client"))
+    seen: set[str] = set()
+    problems: list[str] = []
+    for state in states:
+        page.goto(f"{live_server.url}/clienten/{state.client.pseudonym}/")
+        check_page(page, problems)
+        hrefs = page.locator("#journey-heading ~ .ds-actions a").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"
+        )
+        for href in hrefs:
+            step = href.rstrip("/").rsplit("/", 1)[-1]
+            if step in seen:
+                continue
+            seen.add(step)
+            page.goto(f"{live_server.url}{href}")
+            assert "Er ging iets mis" not in page.content()
+            check_page(page, problems)
+    assert seen, "no step forms found"
+    assert not problems, "\n\n".join(problems)

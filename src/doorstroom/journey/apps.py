@@ -11,6 +11,7 @@ class JourneyConfig(AppConfig):
 
     def ready(self) -> None:
         from doorstroom.clients.panels import register
+        from doorstroom.journey import signals  # noqa: F401
         from doorstroom.journey.views import client_journey_context
 
         register("journey/client_panel.html")(client_journey_context)

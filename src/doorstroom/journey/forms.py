@@ -331,3 +331,21 @@ class CorrectionForm(Form):
 
 
 PRODUCT_FROM_SLUG = {p.value: p for p in Product}
+
+
+class ConfigurationUploadForm(Form):
+    kind = forms.ChoiceField(label=_("What"), choices=[])
+    version = forms.CharField(label=_("Version"), max_length=40, help_text=_("For example 2027.1"))
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=DATE_WIDGET, input_formats=DATE_FORMATS
+    )
+    file = forms.FileField(
+        label=_("JSON file"),
+        help_text=_("Start from the current version (download below) and change it."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from doorstroom.journey.models import RegionConfiguration
+
+        self.fields["kind"].choices = RegionConfiguration.Kind.choices  # type: ignore[attr-defined]

@@ -714,3 +714,52 @@ def projections_rebuild() -> RebuildResult:
             Facility.objects.filter(pk=facility.pk).update(occupied=count)
             corrected += 1
     return RebuildResult(clients, events, corrected)
+
+
+# ---------------------------------------------------------------- region configuration
+def configuration_store(
+    *, user: Any, actor: Actor, kind: str, version: str, valid_from: date, raw: bytes
+) -> Any:
+    """Validate and store a new version of a region configuration (all-or-nothing)."""
+    import json
+
+    from doorstroom.core import waiting as core_waiting
+    from doorstroom.journey.models import RegionConfiguration
+
+    try:
+        definition = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise JourneyError(gettext_noop("The file is not valid JSON.")) from None
+    try:
+        if kind == RegionConfiguration.Kind.ASSESSMENT_FRAMEWORK:
+            core_assessment.validate_framework(definition)
+        elif kind == RegionConfiguration.Kind.RESIDENCE_RULES:
+            core_residence.validate_rules(definition)
+        else:
+            core_waiting.validate_policy(definition)
+    except (core_assessment.FrameworkError, core_residence.ResidenceError) as exc:
+        raise JourneyError(exc.message.template, **dict(exc.message.params)) from None
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise JourneyError(gettext_noop("The file does not have the expected structure.")) from None
+    region = user.org.region
+    if RegionConfiguration.objects.filter(region=region, kind=kind, version=version).exists():
+        raise JourneyError(gettext_noop("Version %(version)s exists already."), version=version)
+    with transaction.atomic():
+        stored = RegionConfiguration.objects.create(
+            region=region,
+            kind=kind,
+            version=version,
+            valid_from=valid_from,
+            definition=definition,
+            created_by=user,
+        )
+        access_record(
+            actor,
+            event_type="configuration.store",
+            action=Action.CREATE,
+            purpose=Purpose.ADMINISTRATION,
+            object_type=f"configuration.{kind}",
+            object_id=version,
+            region_id=region.pk,
+        )
+    return stored

@@ -30,4 +30,11 @@ waiting_patterns = (
     ],
     "waiting",
 )
-framework_patterns = ([path("", views.framework, name="framework")], "configuration")
+framework_patterns = (
+    [
+        path("", views.framework, name="framework"),
+        path("nieuwe-versie/", views.configuration_upload, name="upload"),
+        path("download/<slug:kind>/", views.configuration_download, name="download"),
+    ],
+    "configuration",
+)

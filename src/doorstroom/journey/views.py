@@ -30,6 +30,7 @@ from doorstroom.facilities.products import PRODUCT_LABELS, product_label
 from doorstroom.journey import config, selectors, services
 from doorstroom.journey.forms import (
     AssessmentForm,
+    ConfigurationUploadForm,
     CorrectionForm,
     DecisionForm,
     DisputeForm,
@@ -41,7 +42,7 @@ from doorstroom.journey.forms import (
     SecondOpinionForm,
     WaitingListForm,
 )
-from doorstroom.journey.models import ClientState, JourneyEvent
+from doorstroom.journey.models import ClientState, JourneyEvent, RegionConfiguration
 from doorstroom.journey.permissions import EVENT_ROLES
 
 AO, PC, MO, CP = (
@@ -688,6 +689,57 @@ def client_journey_context(request: HttpRequest, client: Client) -> dict[str, An
     }
 
 
+@rule(Role.ADMINISTRATOR)
+def configuration_upload(request: HttpRequest) -> HttpResponse:
+    form = ConfigurationUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.configuration_store(
+                user=member(request),
+                actor=Actor.from_request(request),
+                kind=d["kind"],
+                version=d["version"],
+                valid_from=d["valid_from"],
+                raw=d["file"].read(),
+            )
+        except JourneyError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("New version stored. It applies from its date."))
+            return redirect("configuration:framework")
+    return render(
+        request,
+        "journey/configuration_upload.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@rule(Role.ADMINISTRATOR, AO)
+def configuration_download(request: HttpRequest, kind: str) -> HttpResponse:
+    import json
+
+    from django.http import HttpResponse as Response
+
+    region = member(request).org.region
+    today = timezone.localdate()
+    getters = {
+        "assessment_framework": config.assessment_framework,
+        "residence_rules": config.residence_rules,
+        "waiting_list_policy": config.waiting_list_policy,
+    }
+    if kind not in getters:
+        raise Http404
+    configured = getters[kind](region, today)
+    response = Response(
+        json.dumps(configured.definition, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{configured.version}.json"'
+    return response
+
+
 @rule(Role.ADMINISTRATOR, AO)
 def framework(request: HttpRequest) -> HttpResponse:
     """The assessment framework and residence rules in force, for transparency."""
@@ -697,6 +749,10 @@ def framework(request: HttpRequest) -> HttpResponse:
         request,
         "journey/framework.html",
         {
+            "may_upload": member(request).role_enum is Role.ADMINISTRATOR,
+            "versions": RegionConfiguration.objects.filter(region=region).select_related(
+                "created_by"
+            ),
             "framework": config.assessment_framework(region, today),
             "residence": config.residence_rules(region, today),
             "policy": config.waiting_list_policy(region, today),
