@@ -54,13 +54,34 @@ class Answers:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """What a condition looked at: ``kind`` is criterion, domain, age or count."""
+
+    kind: str
+    subject: str
+    actual: Any
+    needed: Any
+
+    def __str__(self) -> str:
+        return f"{self.subject} = {self.actual!r} (needs {self.needed})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "actual": self.actual,
+            "needed": self.needed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RuleOutcome:
     rule_id: str
     advice: Product
     description_nl: str
     description_en: str
     held: bool
-    facts: tuple[str, ...]  # English facts, e.g. "needs_24h_supervision is True"
+    facts: tuple[Fact, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +173,7 @@ def _check_condition(cond: Any, domains: set[Any], criteria: set[Any], rule_id: 
         )
 
 
-def _eval(cond: Mapping[str, Any], answers: Answers, facts: list[str]) -> bool:
+def _eval(cond: Mapping[str, Any], answers: Answers, facts: list[Fact]) -> bool:
     if "all" in cond:
         # Evaluate every part (no short-circuit) so that all facts are shown.
         return all([_eval(c, answers, facts) for c in cond["all"]])  # noqa: C419
@@ -165,31 +186,31 @@ def _eval(cond: Mapping[str, Any], answers: Answers, facts: list[str]) -> bool:
         value = answers.criteria.get(code)
         if "is" in cond:
             held = bool(value == cond["is"])
-            facts.append(f"{code} = {value!r} (needs {cond['is']!r})")
+            facts.append(Fact("criterion", code, value, [cond["is"]]))
             return held
         held = bool(value in cond.get("in", []))
-        facts.append(f"{code} = {value!r} (needs one of {cond.get('in', [])})")
+        facts.append(Fact("criterion", code, value, list(cond.get("in", []))))
         return held
     if "age" in cond:
         low, high = cond["age"].get("min"), cond["age"].get("max")
         held = (low is None or answers.age >= low) and (high is None or answers.age <= high)
-        facts.append(f"age = {answers.age} (needs {low}-{high})")
+        facts.append(Fact("age", "age", answers.age, [low, high]))
         return held
     if "domain" in cond:
         score = answers.scores.get(cond["domain"])
         held = score is not None and score <= cond["at_most"]
-        facts.append(f"{cond['domain']} = {score} (needs <= {cond['at_most']})")
+        facts.append(Fact("domain", cond["domain"], score, cond["at_most"]))
         return held
     if "domains_at_most" in cond:
         limit = cond["domains_at_most"]
         count = sum(1 for s in answers.scores.values() if s <= limit)
         if "count_at_least" in cond:
             held = bool(count >= cond["count_at_least"])
-            facts.append(f"{count} domains score <= {limit} (needs >= {cond['count_at_least']})")
+            facts.append(Fact("count", str(limit), count, [cond["count_at_least"], None]))
         else:
             low, high = cond["count_between"]
             held = bool(low <= count <= high)
-            facts.append(f"{count} domains score <= {limit} (needs {low}-{high})")
+            facts.append(Fact("count", str(limit), count, [low, high]))
         return held
     raise FrameworkError(gettext_noop("Unknown condition."))  # pragma: no cover - validated
 
@@ -215,7 +236,7 @@ def evaluate(framework: Mapping[str, Any], answers: Answers) -> Advice:
     check_answers(framework, answers)
     outcomes: list[RuleOutcome] = []
     for rule in framework["rules"]:
-        facts: list[str] = []
+        facts: list[Fact] = []
         held = _eval(rule.get("when", {"all": []}), answers, facts)
         outcomes.append(
             RuleOutcome(

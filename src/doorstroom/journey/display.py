@@ -175,3 +175,67 @@ def rule_description(outcome: dict[str, Any]) -> str:
             "description_nl" if (get_language() or "nl").startswith("nl") else "description_en", ""
         )
     )
+
+
+def fact_text(fact: Any, framework: dict[str, Any]) -> str:
+    """A fact of an assessment rule in the active language, e.g. "Woonsituatie: Verlaat
+    jeugdzorg (nodig: Dakloos of Verlaat jeugdzorg)". Old string facts are shown as is."""
+    if not isinstance(fact, dict):
+        return str(fact)
+    lang = "nl" if (get_language() or "nl").startswith("nl") else "en"
+    kind, subject, actual, needed = (
+        fact.get("kind"),
+        fact.get("subject"),
+        fact.get("actual"),
+        fact.get("needed"),
+    )
+    if kind == "criterion":
+        criterion = next((c for c in framework.get("criteria", []) if c.get("code") == subject), {})
+        choices = {
+            c["value"]: c.get(f"label_{lang}", c["value"]) for c in criterion.get("choices", [])
+        }
+
+        def show(value: Any) -> str:
+            if isinstance(value, bool):
+                return _("yes") if value else _("no")
+            return str(choices.get(value, value))
+
+        wanted = _(" or ").join(show(v) for v in needed or [])
+        return _("%(subject)s: %(actual)s (needed: %(needed)s)") % {
+            "subject": criterion.get(f"label_{lang}", subject),
+            "actual": show(actual),
+            "needed": wanted,
+        }
+    if kind == "domain":
+        domain = next((d for d in framework.get("domains", []) if d.get("code") == subject), {})
+        return _("%(subject)s: score %(actual)s (needed: %(needed)s or lower)") % {
+            "subject": domain.get(f"label_{lang}", subject),
+            "actual": actual,
+            "needed": needed,
+        }
+    if kind == "age":
+        low, high = (needed or [None, None])[:2]
+        return _("Age: %(actual)s (needed: %(low)s to %(high)s)") % {
+            "actual": actual,
+            "low": low or "",
+            "high": high or "",
+        }
+    if kind == "count":
+        low, high = (needed or [None, None])[:2]
+        if high is None:
+            return _(
+                "%(actual)s domains with score %(limit)s or lower (needed: at least %(low)s)"
+            ) % {
+                "actual": actual,
+                "limit": subject,
+                "low": low,
+            }
+        return _(
+            "%(actual)s domains with score %(limit)s or lower (needed: %(low)s to %(high)s)"
+        ) % {
+            "actual": actual,
+            "limit": subject,
+            "low": low,
+            "high": high,
+        }
+    return str(fact)

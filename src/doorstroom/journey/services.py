@@ -361,7 +361,7 @@ def assessment_record(
                 "description_nl": o.description_nl,
                 "description_en": o.description_en,
                 "held": o.held,
-                "facts": list(o.facts),
+                "facts": [f.as_dict() for f in o.facts],
             }
             for o in advice.outcomes
         ],

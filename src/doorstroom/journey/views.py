@@ -28,6 +28,7 @@ from doorstroom.core.roles import Role
 from doorstroom.facilities.models import Facility
 from doorstroom.facilities.products import PRODUCT_LABELS, product_label
 from doorstroom.journey import config, selectors, services
+from doorstroom.journey.display import fact_text
 from doorstroom.journey.forms import (
     AssessmentForm,
     ConfigurationUploadForm,
@@ -44,6 +45,7 @@ from doorstroom.journey.forms import (
 )
 from doorstroom.journey.models import ClientState, JourneyEvent, RegionConfiguration
 from doorstroom.journey.permissions import EVENT_ROLES
+from doorstroom.reference.models import Municipality
 
 AO, PC, MO, CP = (
     Role.ACCESS_OFFICER,
@@ -669,9 +671,24 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 
+# The natural next step per status: shown first, as the primary button.
+NEXT_STEP: dict[Status, EventType] = {
+    Status.APPLIED: EventType.ASSESSMENT,
+    Status.ASSESSED: EventType.DECISION,
+    Status.DECIDED: EventType.WAITING_LIST_ENTRY,
+    Status.WAITING: EventType.OFFER,
+    Status.OFFERED: EventType.PLACEMENT,
+    Status.PLACED: EventType.READY_TO_MOVE_ON,
+    Status.READY_TO_MOVE_ON: EventType.EXIT,
+}
+
+
 def actions_for(user: Any, state: ClientState) -> list[Action]:
     status = Status(state.status)
-    return [a for a in ACTIONS if status in a.statuses and user.role_enum in EVENT_ROLES[a.event]]
+    available = [
+        a for a in ACTIONS if status in a.statuses and user.role_enum in EVENT_ROLES[a.event]
+    ]
+    return sorted(available, key=lambda a: a.event is not NEXT_STEP.get(status))
 
 
 def client_journey_context(request: HttpRequest, client: Client) -> dict[str, Any]:
@@ -679,12 +696,30 @@ def client_journey_context(request: HttpRequest, client: Client) -> dict[str, An
     state = _state(client)
     application = client.events.filter(event_type=EventType.APPLICATION).order_by("-id").first()
     assessment = client.events.filter(event_type=EventType.ASSESSMENT).order_by("-id").first()
+    residence = dict(application.payload.get("residence") or {}) if application else None
+    if residence:
+        codes = [s.get("value") for s in residence.get("steps", []) if s.get("value")]
+        names = dict(Municipality.objects.filter(code__in=codes).values_list("code", "name"))
+        residence["steps"] = [
+            {**s, "name": names.get(s.get("value"), s.get("value"))}
+            for s in residence.get("steps", [])
+        ]
+    rules: list[dict[str, Any]] = []
+    if assessment is not None:
+        framework_definition = config.assessment_framework(
+            client.region, assessment.effective_date
+        ).definition
+        rules = [
+            {**o, "fact_texts": [fact_text(f, framework_definition) for f in o.get("facts", [])]}
+            for o in assessment.payload.get("outcomes", [])
+        ]
     return {
         "state": state,
         "timeline": selectors.timeline(client),
         "actions": actions_for(request.user, state),
-        "residence": application.payload.get("residence") if application else None,
+        "residence": residence,
         "assessment": assessment,
+        "assessment_rules": rules,
         "may_correct": member(request).role_enum in EVENT_ROLES[EventType.CORRECTION],
     }
 
