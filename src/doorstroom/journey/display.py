@@ -190,7 +190,9 @@ def fact_text(fact: Any, framework: dict[str, Any]) -> str:
         fact.get("needed"),
     )
     if kind == "criterion":
-        criterion = next((c for c in framework.get("criteria", []) if c.get("code") == subject), {})
+        criterion: dict[str, Any] = next(
+            (c for c in framework.get("criteria", []) if c.get("code") == subject), {}
+        )
         choices = {
             c["value"]: c.get(f"label_{lang}", c["value"]) for c in criterion.get("choices", [])
         }
@@ -207,7 +209,9 @@ def fact_text(fact: Any, framework: dict[str, Any]) -> str:
             "needed": wanted,
         }
     if kind == "domain":
-        domain = next((d for d in framework.get("domains", []) if d.get("code") == subject), {})
+        domain: dict[str, Any] = next(
+            (d for d in framework.get("domains", []) if d.get("code") == subject), {}
+        )
         return _("%(subject)s: score %(actual)s (needed: %(needed)s or lower)") % {
             "subject": domain.get(f"label_{lang}", subject),
             "actual": actual,
