@@ -1,0 +1,887 @@
+"""The projection engine: expected-value mode and stochastic mode on one compiled model.
+
+Layout: the state of a batch of ``B`` runs is one float32 array ``X[c, n]`` with
+``n = (run, municipality, group)`` flattened (runs outermost), so that every step is a few
+numpy calls over all runs, municipalities and groups at once; there is no Python loop over
+runs, municipalities or states, only over the months and over the four draw stages.
+
+**Expected-value mode** (``mode="expected"``): deterministic mean flows for each parameter
+draw (flows = stock x probability, placements = min(queue, free places) shared in proportion
+to the queues). With ``draws=1`` and ``fixed=True`` it is the deterministic model that is
+exported to XMILE and compared with PySD.
+
+**Stochastic mode** (``mode="stochastic"``): the same model with binomial process noise on
+every hazard (a multinomial per compartment, drawn as conditional binomials in four stages
+with the table sampler of ``sampler.py``), Poisson applications, and integer placements and
+homes shared by systematic sampling (each queue's share is its expected share, rounded at
+random; the total is exact and a pool is never overfilled). Phase progression (``x_1 ->
+x_2``) moves the expected number rounded at random: it changes no stock, only the phase.
+
+Random numbers: parameter draws come from stream ``(seed, 1, batch)``, process noise from
+``(seed, 2, batch)``; each month consumes a fixed amount of random words in a fixed layout,
+whatever the scenario. So a scenario and the baseline share all random numbers (common
+random numbers), and the same seed gives the same result (for the same batch size).
+
+Waiting time (months) per municipality and product is Little's law on exponentially
+smoothed figures: ``queue / departures`` (departures = placements + withdrawals), both
+smoothed with weight 1/6 per month (a memory of about half a year), capped at 120 months.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from doorstroom.core.forecast import sampler as smp
+from doorstroom.core.forecast.model import (
+    C_INDEX,
+    COMPARTMENTS,
+    FIRST_PHASE,
+    OCCUPYING,
+    OUTCOMES,
+    PRODUCTS,
+    PROGRESS,
+    QUEUES,
+    READY,
+    Baseline,
+    FloatArray,
+    ForecastError,
+)
+from doorstroom.core.forecast.quantiles import Sketch, SketchSpec
+from doorstroom.core.forecast.scenario import BASELINE, Plan, Scenario, plan
+
+F32 = np.float32
+Mode = Literal["expected", "stochastic"]
+IntArray = npt.NDArray[np.intp]
+F32Array = npt.NDArray[np.float32]
+
+EWMA = 1.0 / 6.0
+WAIT_CAP = 120.0
+DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+
+
+# ---------------------------------------------------------------- static structure
+@dataclass(frozen=True, slots=True)
+class Edge:
+    src: int
+    outcome: int  # index into OUTCOMES[src]
+    dst: int  # compartment, or -1 for an exit
+    exit_kind: str  # "" for a move between compartments
+
+
+def _edges() -> tuple[tuple[Edge, ...], tuple[tuple[int, int, int], ...]]:
+    edges: list[Edge] = []
+    progress: list[tuple[int, int, int]] = []
+    for name, outs in OUTCOMES.items():
+        c = C_INDEX[name]
+        for j, dest in enumerate(outs):
+            if PROGRESS.get(name) == dest:
+                progress.append((c, j, C_INDEX[dest]))
+            elif dest.startswith("exit:"):
+                edges.append(Edge(c, j, -1, dest[5:]))
+            else:
+                edges.append(Edge(c, j, C_INDEX[dest], ""))
+    # by stage (outcome index), then by source: stage s takes the s-th random outcome of
+    # every compartment that has one; its sources are a prefix of COMPARTMENTS and its
+    # edges a contiguous block
+    edges.sort(key=lambda e: (e.outcome, e.src))
+    return tuple(edges), tuple(progress)
+
+
+EDGES, PROGRESS_EDGES = _edges()
+N_EDGES = len(EDGES)
+STAGES: tuple[slice, ...] = tuple(
+    slice(min(i for i, e in enumerate(EDGES) if e.outcome == s), 1 + max(i for i, e in enumerate(EDGES) if e.outcome == s))
+    for s in range(max(e.outcome for e in EDGES) + 1)
+)
+STAGE_SOURCES: tuple[int, ...] = tuple(st.stop - st.start for st in STAGES)
+for _st, _k in zip(STAGES, STAGE_SOURCES, strict=True):
+    assert [e.src for e in EDGES[_st]] == list(range(_k)), "compartments must be ordered by outcomes"
+
+
+def _edge_index(src: str, exit_kind: str = "", dst: str = "") -> IntArray:
+    return np.array(
+        [
+            i
+            for i, e in enumerate(EDGES)
+            if COMPARTMENTS[e.src].startswith(src)
+            and (not exit_kind or e.exit_kind == exit_kind)
+            and (not dst or (e.dst >= 0 and COMPARTMENTS[e.dst] == dst))
+        ],
+        dtype=np.intp,
+    )
+
+
+def _scatter_groups() -> tuple[tuple[IntArray, IntArray], ...]:
+    """Edges into compartments, in groups with distinct destinations (fancy += is safe)."""
+    groups: list[tuple[list[int], list[int]]] = []
+    for i, e in enumerate(EDGES):
+        if e.dst < 0:
+            continue
+        for eds, dsts in groups:
+            if e.dst not in dsts:
+                eds.append(i)
+                dsts.append(e.dst)
+                break
+        else:
+            groups.append(([i], [e.dst]))
+    return tuple((np.array(a, dtype=np.intp), np.array(b, dtype=np.intp)) for a, b in groups)
+
+
+SCATTER = _scatter_groups()
+INTO: tuple[tuple[int, int], ...] = tuple((i, e.dst) for i, e in enumerate(EDGES) if e.dst >= 0)
+APPLIED = C_INDEX["applied"]
+WITHDRAW_EDGES = {p: _edge_index(f"waiting_{p.value}", "withdrawn") for p in PRODUCTS}
+CARE_EXIT_EDGES = np.array(
+    [i for i, e in enumerate(EDGES) if e.exit_kind in ("care", "ready_other")], dtype=np.intp
+)
+NO_PLACE_EDGES = _edge_index("applied", "no_place")
+
+OUTPUTS: tuple[str, ...] = (
+    "applied",
+    "waiting_bw",
+    "waiting_bt",
+    "waiting_mo",
+    "in_bw",
+    "in_bt",
+    "in_mo",
+    "ready",
+    "inflow",
+    "placements",
+    "outflow",
+    "exits_home",
+    "wait_bw",
+    "wait_bt",
+    "wait_mo",
+    "cost_bw",
+    "cost_bt",
+    "cost_mo",
+    "cost_total",
+)
+O_INDEX = {name: i for i, name in enumerate(OUTPUTS)}
+OUTPUT_KIND: dict[str, str] = {
+    name: ("wait" if name.startswith("wait_") else "cost" if name.startswith("cost") else "count")
+    for name in OUTPUTS
+}
+STOCK_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "applied": ("applied",),
+    "waiting_bw": QUEUES[PRODUCTS[0]],
+    "waiting_bt": QUEUES[PRODUCTS[1]],
+    "waiting_mo": QUEUES[PRODUCTS[2]],
+    "in_bw": OCCUPYING[PRODUCTS[0]],
+    "in_bt": OCCUPYING[PRODUCTS[1]],
+    "in_mo": OCCUPYING[PRODUCTS[2]],
+    "ready": READY,
+}
+STOCK_ROWS = np.array([C_INDEX[c] for comps in STOCK_OUTPUTS.values() for c in comps], dtype=np.intp)
+STOCK_STARTS = np.cumsum([0] + [len(c) for c in STOCK_OUTPUTS.values()])[:-1].astype(np.intp)
+# expected-value mode: all edges including phase progression, one in-place add per edge
+EV_SRC = np.array([e.src for e in EDGES] + [c for c, _, _ in PROGRESS_EDGES], dtype=np.intp)
+EV_DST = np.array([e.dst for e in EDGES] + [d for _, _, d in PROGRESS_EDGES], dtype=np.intp)
+
+
+# ---------------------------------------------------------------- parameter draws
+@dataclass(frozen=True, slots=True)
+class Draws:
+    """Parameter values of B runs in the engine's layout (runs last): ``pi[c]`` (k, G, M, B);
+    ``rate``/``log_trend`` (G, M, B); ``class_u`` (E, G, M, B): uniforms that pick the
+    sampler's probability class per run and edge."""
+
+    pi: dict[str, FloatArray]
+    rate: FloatArray
+    log_trend: FloatArray
+    class_u: FloatArray
+
+
+def stream(seed: int, kind: int, batch: int) -> np.random.Generator:
+    """Independent, reproducible stream ``kind`` (1 parameters, 2 process) of a batch."""
+    seq = np.random.SeedSequence(seed, spawn_key=(kind, batch))
+    return np.random.Generator(np.random.SFC64(seq))
+
+
+def draw_parameters(b: Baseline, runs: int, rng: np.random.Generator, *, fixed: bool) -> Draws:
+    """Parameter draws for ``runs`` runs (``fixed``: every run gets the means). The same
+    random numbers are consumed whatever the values, so draws line up across scenarios."""
+    m, g = b.shape
+    pi: dict[str, FloatArray] = {}
+    for comp, outs in OUTCOMES.items():
+        if not outs:
+            continue
+        prop = b.outcomes[comp]
+        mean = np.moveaxis(np.asarray(prop.mean, dtype=np.float64), -1, 0).transpose(0, 2, 1)
+        full = np.concatenate([mean, 1.0 - mean.sum(axis=0, keepdims=True)], axis=0)
+        full = np.maximum(full, 0.0)[..., None]  # (k+1, G, M, 1)
+        conc = np.asarray(prop.concentration, dtype=np.float64).T[None, :, :, None]
+        shape = (full.shape[0], g, m, runs)
+        alpha = np.broadcast_to(conc * full, shape)
+        finite = np.isfinite(alpha)
+        gam = rng.standard_gamma(np.where(finite, alpha, 1.0))
+        if fixed:
+            pi[comp] = np.broadcast_to(mean[..., None], (len(outs), g, m, runs)).copy()
+            continue
+        exact = ~np.all(finite, axis=0, keepdims=True)
+        total = gam.sum(axis=0, keepdims=True)
+        frac = gam / np.where(total > 0, total, 1.0)
+        frac = np.where(exact | (total <= 0), np.broadcast_to(full, shape), frac)
+        pi[comp] = frac[:-1]
+    z = rng.standard_normal((2, g, m, runs))
+    if fixed:
+        z[:] = 0.0
+    sd = b.inflow.log_sd.T[..., None]
+    rate = b.inflow.mean.T[..., None] * np.exp(sd * z[0] - 0.5 * sd * sd)
+    tsd = b.inflow_trend.log_sd.T[..., None]
+    log_mean = np.log(np.maximum(b.inflow_trend.mean.T[..., None], 1e-12))
+    log_trend = log_mean - 0.5 * tsd * tsd + tsd * z[1]
+    class_u = rng.random((N_EDGES, g, m, runs))
+    return Draws(pi, rate, log_trend, class_u)
+
+
+def _faster(pi: FloatArray, factor: FloatArray) -> FloatArray:
+    """Applied-compartment outcome probabilities (k, G, M, B) when assessment takes
+    ``factor[m]`` times as long: completion ``h -> 1 - (1 - h)^(1/factor)``."""
+    h = pi.sum(axis=0, keepdims=True)
+    f = factor[None, None, :, None]
+    h2 = 1.0 - np.power(np.clip(1.0 - h, 0.0, 1.0), 1.0 / f)
+    scale = h2 / np.where(h > 0, h, 1.0)
+    return np.asarray(pi * np.where(h > 0, scale, 0.0), dtype=np.float64)
+
+
+# ---------------------------------------------------------------- compiled batch
+@dataclass(slots=True)
+class Regime:
+    """Edge probabilities of one period with the same assessment speed (N = G*M*B)."""
+
+    pu_all: F32Array  # (E + progress, N) unconditional edge probabilities
+    stay: F32Array  # (C, N) probability to take no outcome at all (progress included)
+    prog_u: F32Array  # (len(PROGRESS_EDGES), N) unconditional progress probabilities
+    prog_q: F32Array  # (len(PROGRESS_EDGES), N) progress probability among those who stay
+    pc: list[F32Array] = field(default_factory=list)  # per stage: conditional p (<= 0.5)
+    flip: list[F32Array | None] = field(default_factory=list)  # per stage: 1 = complement
+    base: list[npt.NDArray[np.uint32]] = field(default_factory=list)  # sampler class rows
+
+
+@dataclass(slots=True)
+class Compiled:
+    plan: Plan
+    runs: int
+    regimes: list[Regime]
+    regime_of: IntArray  # (T,)
+    rate: F32Array  # (G, M, B)
+    log_trend: F32Array  # (G, M, B)
+
+
+def compile_batch(pl: Plan, d: Draws, *, stochastic: bool) -> Compiled:
+    runs = d.rate.shape[-1]
+    n = d.rate.size
+    rows, inverse = np.unique(pl.assessment, axis=0, return_inverse=True)
+    regimes: list[Regime] = []
+    for row in rows:
+        pis = dict(d.pi)
+        pis["applied"] = _faster(d.pi["applied"], row)
+        flat = {c: p.reshape(p.shape[0], n) for c, p in pis.items()}
+        pu = np.stack([flat[COMPARTMENTS[e.src]][e.outcome] for e in EDGES])
+        stay = np.ones((len(COMPARTMENTS), n))
+        for comp, p in flat.items():
+            stay[C_INDEX[comp]] = 1.0 - p.sum(axis=0)
+        prog_u = np.stack([flat[COMPARTMENTS[c]][j] for c, j, _ in PROGRESS_EDGES])
+        leave = np.stack(
+            [flat[COMPARTMENTS[c]].sum(axis=0) - flat[COMPARTMENTS[c]][j] for c, j, _ in PROGRESS_EDGES]
+        )
+        denom = 1.0 - leave
+        prog_q = np.where(denom > 1e-12, prog_u / np.where(denom > 1e-12, denom, 1.0), 0.0)
+        reg = Regime(
+            pu_all=np.concatenate([pu, prog_u]).astype(F32),
+            stay=np.clip(stay, 0.0, 1.0).astype(F32),
+            prog_u=prog_u.astype(F32),
+            prog_q=np.clip(prog_q, 0.0, 1.0).astype(F32),
+        )
+        if stochastic:
+            used = np.zeros((len(COMPARTMENTS), n))
+            cond = np.zeros((N_EDGES, n))
+            for stage in STAGES:
+                for i in range(stage.start, stage.stop):
+                    e = EDGES[i]
+                    rest = 1.0 - used[e.src]
+                    cond[i] = np.where(rest > 1e-12, pu[i] / np.where(rest > 1e-12, rest, 1.0), 0.0)
+                    used[e.src] += pu[i]
+            cond = np.clip(cond, 0.0, 1.0)
+            u = d.class_u.reshape(N_EDGES, n)
+            for stage in STAGES:
+                c = cond[stage]
+                flipped = c > smp.P_MAX
+                p_draw = np.where(flipped, 1.0 - c, c).astype(F32)
+                reg.pc.append(p_draw)
+                reg.flip.append(flipped.astype(F32) if flipped.any() else None)
+                reg.base.append(smp.class_base(p_draw, u[stage]))
+        regimes.append(reg)
+    return Compiled(
+        plan=pl,
+        runs=runs,
+        regimes=regimes,
+        regime_of=inverse.reshape(-1).astype(np.intp),
+        rate=d.rate.astype(F32),
+        log_trend=d.log_trend.astype(F32),
+    )
+
+
+
+# ---------------------------------------------------------------- fast reductions
+class _Seg:
+    """Sums over consecutive row segments along axis 0 (numpy's reduceat along axis 0 is
+    slow: ~40x a plain sum here)."""
+
+    def __init__(self, starts: IntArray, rows: int) -> None:
+        self.starts = np.asarray(starts, dtype=np.intp)
+        self.ends = np.r_[self.starts[1:], rows].astype(np.intp)
+        self.single = self.starts.size == 1
+        self.identity = self.starts.size == rows
+
+    def __call__(self, a: npt.NDArray[Any], axis: int = 0) -> npt.NDArray[Any]:
+        if self.identity:
+            return a
+        if self.single:
+            return a.sum(axis=axis, keepdims=True)
+        head = (slice(None),) * axis
+        return np.stack(
+            [a[(*head, slice(s, e))].sum(axis=axis) for s, e in zip(self.starts, self.ends, strict=True)],
+            axis=axis,
+        )
+
+
+def _gsum(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Sum over axis 1 (the groups, short) by adding slices (faster than a reduction)."""
+    res = np.array(a[:, 0])
+    for i in range(1, a.shape[1]):
+        res += a[:, i]
+    return res
+
+
+# ---------------------------------------------------------------- allocation
+def _share(
+    q: npt.NDArray[np.float64], total: npt.NDArray[np.float64], phi: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Share ``total[...]`` (<= ``q.sum(0)``) over the rows of ``q[k, ...]`` in whole
+    numbers by systematic sampling: each share is its expected share ``q * total / sum``
+    rounded up or down at random (``phi`` uniform; mean exact), the shares add up to
+    ``total`` exactly and none exceeds its queue. ``(cum * total) / sum`` is exact at the
+    last row (``cum == sum``), and a row's lower end is the previous row's upper end, so the
+    shares telescope exactly. ``q`` has few rows (a Python loop over them)."""
+    cum = np.cumsum(q, axis=0) if q.shape[0] > 8 else _cumsum_rows(q)
+    safe = np.where(cum[-1] > 0, cum[-1], 1.0)
+    upper = np.floor(cum * total / safe + phi)
+    out = np.empty_like(q)
+    out[0] = upper[0] - np.floor(phi)
+    out[1:] = upper[1:] - upper[:-1]
+    return out
+
+
+def _cumsum_rows(q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    cum = np.empty_like(q)
+    cum[0] = q[0]
+    for i in range(1, q.shape[0]):
+        np.add(cum[i - 1], q[i], out=cum[i])
+    return cum
+
+
+def _allocate(
+    cells: npt.NDArray[np.float64],
+    seg: _Seg,
+    seg_of: IntArray,
+    total: npt.NDArray[np.float64],
+    rng: np.random.Generator,
+) -> npt.NDArray[np.float64]:
+    """Whole-number shares of ``total[s, b]`` over ``cells[k, m, b]``: first over the
+    municipalities of each segment ``s`` (pool) in proportion to their queues, then within
+    each municipality over its cells. Two uniforms per (pool, run) and (municipality, run)
+    are always consumed (fixed random-number layout)."""
+    per_m = cells.sum(axis=0)  # (M, B)
+    phi_pool = rng.random(total.shape)
+    phi_m = rng.random(per_m.shape)
+    if seg.identity:
+        at_m = total
+    else:
+        at_m = np.empty_like(per_m)
+        for s_i, (lo, hi) in enumerate(zip(seg.starts, seg.ends, strict=True)):
+            at_m[lo:hi] = _share(per_m[lo:hi], total[s_i], phi_pool[s_i])
+    return _share(cells, at_m, phi_m)
+
+
+# ---------------------------------------------------------------- collectors
+class Collector(Protocol):
+    def add(self, t: int, values: F32Array) -> None:
+        """``values`` (O, U, B): month ``t`` of every run of a batch."""
+
+
+class MinMax:
+    def __init__(self, shape: tuple[int, int, int]) -> None:
+        self.lo = np.full(shape, np.inf)
+        self.hi = np.full(shape, -np.inf)
+
+    def add(self, t: int, values: F32Array) -> None:
+        np.minimum(self.lo[:, :, t], values.min(axis=-1), out=self.lo[:, :, t])
+        np.maximum(self.hi[:, :, t], values.max(axis=-1), out=self.hi[:, :, t])
+
+
+class MonthQuantiles:
+    """Exact quantiles over the runs of one batch, month by month (expected-value mode),
+    for the units ``units`` (all when None)."""
+
+    def __init__(
+        self, qs: Sequence[float], shape: tuple[int, int, int], units: IntArray | None = None
+    ) -> None:
+        self.qs = tuple(qs)
+        self.units = units
+        self.values = np.full((len(self.qs), *shape), np.nan)
+
+    def add(self, t: int, values: F32Array) -> None:
+        runs = values.shape[-1]
+        v = values if self.units is None else values[:, self.units]
+        k = [min(max(int(np.ceil(q * runs)) - 1, 0), runs - 1) for q in self.qs]
+        part = np.partition(v, sorted(set(k)), axis=-1)
+        sel = part[..., k].astype(np.float64)  # (O, U', Q)
+        if self.units is None:
+            self.values[:, :, :, t] = np.moveaxis(sel, -1, 0)
+        else:
+            self.values[:, :, self.units, t] = np.moveaxis(sel, -1, 0)
+
+
+class Paths:
+    def __init__(self, runs: int, shape: tuple[int, int, int]) -> None:
+        self.values = np.zeros((runs, *shape))
+
+    def add(self, t: int, values: F32Array) -> None:
+        self.values[:, :, :, t] = np.moveaxis(values, -1, 0)
+
+
+# ---------------------------------------------------------------- the month loop
+class _Units:
+    """Municipalities and region totals (the 'units' of the outputs)."""
+
+    def __init__(self, b: Baseline) -> None:
+        self.m = b.area.size
+        self.starts = b.area.region_starts()
+        self.names = (*b.area.codes, *b.area.region_names)
+        self.count = len(self.names)
+        self.regions = np.arange(self.m, self.count, dtype=np.intp)
+
+
+@dataclass(slots=True)
+class _Pool:
+    queues: IntArray  # compartments
+    first: int
+    occupying: IntArray
+    starts_m: IntArray  # first municipality of each pool
+    seg_of_m: IntArray  # pool of each municipality
+    starts: IntArray  # first row of each pool in the (M * nq * G) queue rows
+    seg_of: IntArray
+    cap: FloatArray  # (S, T)
+
+
+def _pools(pl: Plan, units: _Units) -> list[_Pool]:
+    b = pl.baseline
+    m, g = b.shape
+    out = []
+    for p_i, prod in enumerate(PRODUCTS):
+        nq = len(QUEUES[prod])
+        if b.pooling[p_i] == "region":
+            starts_m = units.starts.astype(np.intp)
+            seg_of_m = np.asarray(b.area.region, dtype=np.intp)
+        else:
+            starts_m = np.arange(m, dtype=np.intp)
+            seg_of_m = np.arange(m, dtype=np.intp)
+        out.append(
+            _Pool(
+                queues=np.array([C_INDEX[c] for c in QUEUES[prod]], dtype=np.intp),
+                first=C_INDEX[FIRST_PHASE[prod]],
+                occupying=np.array([C_INDEX[c] for c in OCCUPYING[prod]], dtype=np.intp),
+                starts_m=starts_m,
+                seg_of_m=seg_of_m,
+                starts=(starts_m * nq * g).astype(np.intp),
+                seg_of=np.repeat(seg_of_m, nq * g),
+                cap=np.add.reduceat(pl.places[p_i], starts_m, axis=0),
+            )
+        )
+    return out
+
+
+def run_batch(
+    comp: Compiled,
+    *,
+    stochastic: bool,
+    rng: np.random.Generator | None,
+    sampler: smp.Sampler | None,
+    collectors: Sequence[Collector] = (),
+    state_out: FloatArray | None = None,
+) -> FloatArray:
+    """Run one compiled batch over the horizon; returns the sums over its runs (O, U, T)
+    and feeds every month's values (O, U, B) to the collectors."""
+    pl = comp.plan
+    b = pl.baseline
+    m, g = b.shape
+    bsz = comp.runs
+    n = g * m * bsz
+    t_count = b.months
+    n_c = len(COMPARTMENTS)
+    units = _Units(b)
+    x = np.ascontiguousarray(
+        np.broadcast_to(b.initial.transpose(0, 2, 1)[..., None], (n_c, g, m, bsz)), dtype=F32
+    ).reshape(n_c, n)
+    xv = x.reshape(n_c, g, m, bsz)
+    if stochastic:
+        flows = np.zeros((N_EDGES, n), dtype=F32)
+    else:
+        evf = np.zeros((EV_SRC.size, n), dtype=F32)
+        flows = evf[:N_EDGES]
+    fv = flows.reshape(N_EDGES, g, m, bsz)
+    ev_into = [i for i in range(EV_SRC.size) if EV_DST[i] >= 0]
+    out = np.zeros((len(OUTPUTS), units.count, bsz), dtype=F32)
+    sums = np.zeros((len(OUTPUTS), units.count, t_count), dtype=np.float64)
+    psrc = np.array([c for c, _, _ in PROGRESS_EDGES], dtype=np.intp)
+    pdst = np.array([d for _, _, d in PROGRESS_EDGES], dtype=np.intp)
+    ones = np.ones(n, dtype=F32)
+    poisson = np.zeros(n, dtype=np.uint32)
+    inflow = np.empty(n, dtype=F32)
+    bits_per_month = (N_EDGES + len(PROGRESS_EDGES) + 1) * n
+    exposure = pl.exposure.transpose(0, 2, 1)[..., None].astype(F32)  # (T, G, M, 1)
+    pools = _pools(pl, units)
+    pool_seg = [_Seg(p.starts_m, m) for p in pools]
+    per_muni = _Seg(np.arange(m, dtype=np.intp), m)
+    per_muni_of = np.arange(m, dtype=np.intp)
+    cap = [p.cap.astype(F32) for p in pools]
+    ready_idx = np.array([C_INDEX[c] for c in READY], dtype=np.intp)
+    homes = pl.homes.astype(F32)
+    price = b.price_per_day.astype(F32)  # (P, M)
+    region = _Seg(units.starts, m)
+    lbar = np.zeros((len(PRODUCTS), m, bsz), dtype=F32)
+    dbar = np.zeros((len(PRODUCTS), m, bsz), dtype=F32)
+    placed = np.zeros((len(PRODUCTS), m, bsz), dtype=F32)
+    stock_seg = _Seg(STOCK_STARTS, STOCK_ROWS.size)
+    n_stock = len(STOCK_OUTPUTS)
+    o_wait = [O_INDEX[f"wait_{p.value}"] for p in PRODUCTS]
+    o_waiting = [O_INDEX[f"waiting_{p.value}"] for p in PRODUCTS]
+    o_in = [O_INDEX[f"in_{p.value}"] for p in PRODUCTS]
+    o_cost = [O_INDEX[f"cost_{p.value}"] for p in PRODUCTS]
+    o_inflow, o_placements = O_INDEX["inflow"], O_INDEX["placements"]
+    o_outflow, o_home, o_total = O_INDEX["outflow"], O_INDEX["exits_home"], O_INDEX["cost_total"]
+    ewma = F32(EWMA)
+    for t in range(t_count):
+        reg = comp.regimes[comp.regime_of[t]]
+        # ---- hazards on the stocks at the start of the month
+        if stochastic:
+            assert rng is not None and sampler is not None
+            bits = rng.bit_generator.random_raw((bits_per_month + 1) // 2).view(np.uint32)
+            pos = 0
+            for s_i, stage in enumerate(STAGES):
+                c_s = STAGE_SOURCES[s_i]
+                k = c_s * n
+                nn = x[:c_s]
+                res = flows[stage]
+                sampler.draw(
+                    nn.reshape(-1),
+                    reg.pc[s_i].reshape(-1),
+                    reg.base[s_i].reshape(-1),
+                    bits[pos : pos + k],
+                    res.reshape(-1),
+                )
+                pos += k
+                fl = reg.flip[s_i]
+                if fl is not None:
+                    res += fl * (nn - 2.0 * res)
+                nn -= res
+            u = smp.uniforms(bits[pos : pos + len(PROGRESS_EDGES) * n]).reshape(-1, n)
+            pos += len(PROGRESS_EDGES) * n
+            stayers = x[psrc]
+            prog = np.minimum(np.floor(stayers * reg.prog_q + u), stayers)
+            x[psrc] = stayers - prog
+            x[pdst] += prog
+            for i, d in INTO:
+                x[d] += flows[i]
+        else:
+            for s_i, stage in enumerate(STAGES):
+                np.multiply(x[: STAGE_SOURCES[s_i]], reg.pu_all[stage], out=evf[stage])
+            np.multiply(x[psrc], reg.pu_all[N_EDGES:], out=evf[N_EDGES:])
+            x *= reg.stay
+            for i in ev_into:
+                x[EV_DST[i]] += evf[i]
+        # ---- applications
+        trend = np.exp(comp.log_trend * F32((t + 0.5) / 12.0))
+        trend *= comp.rate
+        trend *= exposure[t]
+        lam = trend.reshape(-1)
+        if stochastic:
+            assert sampler is not None
+            sampler.draw(lam, ones, poisson, bits[pos : pos + n], inflow, clip=False)
+        else:
+            inflow[...] = lam
+        x[APPLIED] += inflow
+        # ---- placements into the places that are free after this month's exits
+        for p_i, pool in enumerate(pools):
+            occ = xv[pool.occupying].reshape(-1, m, bsz).sum(axis=0)  # (M, B)
+            free = np.maximum(cap[p_i][:, t : t + 1] - pool_seg[p_i](occ), F32(0.0))  # (S, B)
+            qv = xv[pool.queues]  # (nq, G, M, B)
+            if stochastic:
+                assert rng is not None
+                cells = qv.reshape(-1, m, bsz).astype(np.float64)  # (nq*G, M, B)
+                total = np.minimum(pool_seg[p_i](cells.sum(axis=0)), free)
+                a = _allocate(cells, pool_seg[p_i], pool.seg_of_m, total, rng)
+                a32 = a.astype(F32).reshape(qv.shape)
+            else:
+                waiting = pool_seg[p_i](qv.reshape(-1, m, bsz).sum(axis=0))
+                total = np.minimum(waiting, free)
+                frac = total / np.where(waiting > 0, waiting, F32(1.0))
+                a32 = qv * (frac if frac.shape[0] == m else frac[pool.seg_of_m])
+            xv[pool.queues] -= a32
+            per_cell = a32.sum(axis=0)  # (G, M, B)
+            xv[pool.first] += per_cell
+            placed[p_i] = _gsum(per_cell[None])[0] if g > 1 else per_cell[0]
+        # ---- homes for the ready (they leave as homes come)
+        rv = xv[ready_idx]  # (3, G, M, B)
+        homes_t = homes[:, t : t + 1]
+        if stochastic:
+            assert rng is not None
+            cells = rv.reshape(-1, m, bsz).astype(np.float64)
+            moved = np.minimum(cells.sum(axis=0), homes_t)
+            h32 = _allocate(cells, per_muni, per_muni_of, moved, rng).astype(F32).reshape(rv.shape)
+        else:
+            ready_tot = rv.reshape(-1, m, bsz).sum(axis=0)
+            moved32 = np.minimum(ready_tot, homes_t)
+            h32 = rv * (moved32 / np.where(ready_tot > 0, ready_tot, F32(1.0)))
+        xv[ready_idx] -= h32
+        homes_out = h32.reshape(-1, m, bsz).sum(axis=0)  # (M, B)
+        # ---- outputs per municipality (M, B); region totals after
+        xg = _gsum(xv)  # (C, M, B)
+        out[:n_stock, :m] = stock_seg(xg[STOCK_ROWS])
+        out[o_inflow, :m] = inflow.reshape(g, m, bsz).sum(axis=0)
+        out[o_placements, :m] = placed.sum(axis=0)
+        out[o_outflow, :m] = fv[CARE_EXIT_EDGES].reshape(-1, m, bsz).sum(axis=0)
+        out[o_outflow, :m] += homes_out
+        out[o_home, :m] = homes_out
+        for p_i, prod in enumerate(PRODUCTS):
+            dep = fv[WITHDRAW_EDGES[prod]].reshape(-1, m, bsz).sum(axis=0)
+            dep += placed[p_i]
+            queue = out[o_waiting[p_i], :m]
+            if t == 0:
+                lbar[p_i] = queue
+                dbar[p_i] = dep
+            else:
+                lbar[p_i] += ewma * (queue - lbar[p_i])
+                dbar[p_i] += ewma * (dep - dbar[p_i])
+            out[o_wait[p_i], :m] = _little(lbar[p_i], dbar[p_i])
+            out[o_cost[p_i], :m] = out[o_in[p_i], :m] * (price[p_i] * F32(pl.days[t]))[:, None]
+        out[o_total, :m] = out[o_cost[0], :m] + out[o_cost[1], :m] + out[o_cost[2], :m]
+        out[:, m:] = region(out[:, :m], axis=1)
+        out[o_wait, m:] = _little(region(lbar, axis=1), region(dbar, axis=1))
+        sums[:, :, t] = out.sum(axis=-1)
+        for col in collectors:
+            col.add(t, out)
+    if state_out is not None:
+        state_out[...] = xv
+    return sums
+
+
+def _little(queue: F32Array, departures: F32Array) -> F32Array:
+    """Little's law waiting time (months): queue / departures, at most WAIT_CAP."""
+    dep = np.maximum(departures, queue / F32(WAIT_CAP))
+    return np.asarray(
+        np.where(queue > 1e-6, queue / np.where(dep > 0, dep, F32(1.0)), F32(0.0)), dtype=F32
+    )
+
+
+# ---------------------------------------------------------------- public API
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """Result of one scenario: means and quantiles over runs, per output, unit
+    (municipality code or region name) and month (arrays (O, U, T))."""
+
+    scenario: str
+    mode: str
+    runs: int
+    seed: int
+    batch_size: int
+    outputs: tuple[str, ...]
+    units: tuple[str, ...]
+    months: tuple[str, ...]
+    mean: FloatArray
+    quantiles: dict[float, FloatArray]  # NaN where not computed (expected mode, bands)
+    accuracy: FloatArray  # quantiles are within this of the exact sample quantiles
+    outside: FloatArray  # share of runs outside the histogram range (stochastic)
+    paths: FloatArray | None = None  # (R, O, U, T), only with keep_paths
+
+    def series(self, output: str, unit: str) -> dict[str, FloatArray]:
+        o, u = self.outputs.index(output), self.units.index(unit)
+        res = {"mean": self.mean[o, u]}
+        for q, arr in self.quantiles.items():
+            res[f"p{round(q * 100):d}"] = arr[o, u]
+        return res
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """How to run. ``bands``: units with quantiles in expected-value mode, "regions" (the
+    region totals; fast, for interactive use) or "all"; stochastic mode always streams
+    quantiles for all units."""
+
+    mode: Mode = "stochastic"
+    runs: int = 1000
+    seed: int = 1
+    batch_size: int = 250
+    workers: int = 0  # threads; 0: one per core
+    fixed: bool = False  # every run gets the parameter means (no parameter uncertainty)
+    quantiles: tuple[float, ...] = DEFAULT_QUANTILES
+    bins: int = 128
+    bands: Literal["regions", "all"] = "all"
+    keep_paths: bool = False  # small runs only (tests): keep every path
+
+
+def _workers(cfg: RunConfig, batches: int) -> int:
+    w = cfg.workers or (os.cpu_count() or 1)
+    return max(1, min(w, batches))
+
+
+def project(
+    baseline: Baseline,
+    scenario: Scenario = BASELINE,
+    config: RunConfig | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> Projection:
+    """Run one scenario.
+
+    Expected-value mode runs all parameter draws as one batch and takes exact quantiles
+    over the draws month by month. Stochastic mode runs batches of ``batch_size`` runs on
+    ``workers`` threads (numpy releases the GIL in its loops), each batch feeding a
+    histogram sketch; the sketches are merged at the end."""
+    cfg = config or RunConfig()
+    if cfg.runs < 1 or cfg.batch_size < 1:
+        raise ForecastError("runs and batch size must be positive")
+    pl = plan(baseline, scenario)
+    units = _Units(baseline)
+    shape = (len(OUTPUTS), units.count, baseline.months)
+    months = tuple(baseline.month_label(t) for t in range(baseline.months))
+    if cfg.mode == "expected":
+        draws = draw_parameters(baseline, cfg.runs, stream(cfg.seed, 1, 0), fixed=cfg.fixed)
+        comp = compile_batch(pl, draws, stochastic=False)
+        mq = MonthQuantiles(cfg.quantiles, shape, units.regions if cfg.bands == "regions" else None)
+        cols: list[Collector] = [mq]
+        paths = Paths(cfg.runs, shape) if cfg.keep_paths else None
+        if paths is not None:
+            cols.append(paths)
+        sums = run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=cols)
+        if progress is not None:
+            progress(1.0)
+        return Projection(
+            scenario=scenario.name,
+            mode=cfg.mode,
+            runs=cfg.runs,
+            seed=cfg.seed,
+            batch_size=cfg.runs,
+            outputs=OUTPUTS,
+            units=units.names,
+            months=months,
+            mean=sums / cfg.runs,
+            quantiles={q: mq.values[i] for i, q in enumerate(cfg.quantiles)},
+            accuracy=np.zeros(shape),
+            outside=np.zeros(shape),
+            paths=paths.values if paths is not None else None,
+        )
+    batches = [
+        (i, min(cfg.batch_size, cfg.runs - i * cfg.batch_size))
+        for i in range((cfg.runs + cfg.batch_size - 1) // cfg.batch_size)
+    ]
+    spec = _sketch_spec(pl, cfg)
+    lock = threading.Lock()
+    done = [0]
+    local = threading.local()
+    m, g = baseline.shape
+    need = max(STAGE_SOURCES) * cfg.batch_size * m * g
+
+    def one(item: tuple[int, int]) -> tuple[FloatArray, Sketch, FloatArray | None]:
+        index, size = item
+        draws = draw_parameters(baseline, size, stream(cfg.seed, 1, index), fixed=cfg.fixed)
+        comp = compile_batch(pl, draws, stochastic=True)
+        sampler: smp.Sampler | None = getattr(local, "sampler", None)
+        if sampler is None:
+            sampler = smp.Sampler(need)
+            local.sampler = sampler
+        sketch = Sketch(spec)
+        cols: list[Collector] = [sketch]
+        paths = Paths(size, shape) if cfg.keep_paths else None
+        if paths is not None:
+            cols.append(paths)
+        sums = run_batch(
+            comp, stochastic=True, rng=stream(cfg.seed, 2, index), sampler=sampler, collectors=cols
+        )
+        if progress is not None:
+            with lock:
+                done[0] += size
+                progress(done[0] / cfg.runs)
+        return sums, sketch, paths.values if paths is not None else None
+
+    workers = _workers(cfg, len(batches))
+    if workers == 1:
+        results = [one(item) for item in batches]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, batches))
+    sums = np.sum([r[0] for r in results], axis=0)
+    sketch = results[0][1]
+    for r in results[1:]:
+        sketch.merge(r[1])
+    all_paths = None
+    if cfg.keep_paths:
+        all_paths = np.concatenate([r[2] for r in results if r[2] is not None], axis=0)
+    return Projection(
+        scenario=scenario.name,
+        mode=cfg.mode,
+        runs=cfg.runs,
+        seed=cfg.seed,
+        batch_size=cfg.batch_size,
+        outputs=OUTPUTS,
+        units=units.names,
+        months=months,
+        mean=sums / cfg.runs,
+        quantiles={q: sketch.quantile(q) for q in cfg.quantiles},
+        accuracy=sketch.accuracy(),
+        outside=sketch.outside(),
+        paths=all_paths,
+    )
+
+
+def _sketch_spec(pl: Plan, cfg: RunConfig) -> SketchSpec:
+    """Histogram ranges from a pilot: the expected-value paths of the first batch's
+    parameter draws (their extremes per month), widened for process noise."""
+    b = pl.baseline
+    size = min(cfg.batch_size, cfg.runs)
+    draws = draw_parameters(b, size, stream(cfg.seed, 1, 0), fixed=cfg.fixed)
+    comp = compile_batch(pl, draws, stochastic=False)
+    units = _Units(b)
+    mm = MinMax((len(OUTPUTS), units.count, b.months))
+    run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=[mm])
+    kinds = [OUTPUT_KIND[o] for o in OUTPUTS]
+    return SketchSpec.from_range(mm.lo, mm.hi, kinds, bins=cfg.bins, runs=cfg.runs)
+
+
+def final_state(b: Baseline, months: int, scenario: Scenario = BASELINE) -> FloatArray:
+    """Expected-value stocks (C, M, G) after ``months`` months with the parameter means."""
+    pl = plan(replace(b, months=months), scenario)
+    draws = draw_parameters(pl.baseline, 1, stream(0, 1, 0), fixed=True)
+    comp = compile_batch(pl, draws, stochastic=False)
+    m, g = b.shape
+    state = np.zeros((len(COMPARTMENTS), g, m, 1))
+    run_batch(comp, stochastic=False, rng=None, sampler=None, state_out=state)
+    return np.asarray(state[..., 0].transpose(0, 2, 1), dtype=np.float64)
+
+
+def compare(
+    baseline: Baseline, scenarios: Sequence[Scenario], config: RunConfig | None = None
+) -> list[Projection]:
+    """Baseline first, then each scenario, all on the same random numbers."""
+    cfg = config or RunConfig()
+    return [project(baseline, s, cfg) for s in (BASELINE, *scenarios)]
