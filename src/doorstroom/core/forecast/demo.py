@@ -78,7 +78,9 @@ def synthetic_country(
     for r in range(regions):
         members = np.flatnonzero(assign == r)
         order = members[np.argsort(-pop[members])]
-        regs.append((f"Region {r + 1}", [(f"GM{9000 - i:04d}", f"Gemeente {i + 1}") for i in order]))
+        regs.append(
+            (f"Region {r + 1}", [(f"GM{9000 - i:04d}", f"Gemeente {i + 1}") for i in order])
+        )
         pops.extend(pop[order])
         idx += len(order)
     return area_of(regs), np.array(pops)
@@ -164,7 +166,9 @@ def demo_baseline(
         price_per_day=price,
     )
     initial = _burn_in(base, burn_in) if burn_in else initial
-    trend = np.array([[1.0 if y else 1.01 for y in young]] * m) if g > 1 else np.full((m, 1), 1.0075)
+    trend = (
+        np.array([[1.0 if y else 1.01 for y in young]] * m) if g > 1 else np.full((m, 1), 1.0075)
+    )
     return Baseline(
         area=area,
         groups=groups,
@@ -190,5 +194,3 @@ def _burn_in(b: Baseline, months: int) -> FloatArray:
 
     state = final_state(b, months)
     return np.asarray(np.round(state), dtype=np.float64)
-
-

@@ -98,12 +98,17 @@ def _edges() -> tuple[tuple[Edge, ...], tuple[tuple[int, int, int], ...]]:
 EDGES, PROGRESS_EDGES = _edges()
 N_EDGES = len(EDGES)
 STAGES: tuple[slice, ...] = tuple(
-    slice(min(i for i, e in enumerate(EDGES) if e.outcome == s), 1 + max(i for i, e in enumerate(EDGES) if e.outcome == s))
+    slice(
+        min(i for i, e in enumerate(EDGES) if e.outcome == s),
+        1 + max(i for i, e in enumerate(EDGES) if e.outcome == s),
+    )
     for s in range(max(e.outcome for e in EDGES) + 1)
 )
 STAGE_SOURCES: tuple[int, ...] = tuple(st.stop - st.start for st in STAGES)
 for _st, _k in zip(STAGES, STAGE_SOURCES, strict=True):
-    assert [e.src for e in EDGES[_st]] == list(range(_k)), "compartments must be ordered by outcomes"
+    assert [e.src for e in EDGES[_st]] == list(range(_k)), (
+        "compartments must be ordered by outcomes"
+    )
 
 
 def _edge_index(src: str, exit_kind: str = "", dst: str = "") -> IntArray:
@@ -119,23 +124,6 @@ def _edge_index(src: str, exit_kind: str = "", dst: str = "") -> IntArray:
     )
 
 
-def _scatter_groups() -> tuple[tuple[IntArray, IntArray], ...]:
-    """Edges into compartments, in groups with distinct destinations (fancy += is safe)."""
-    groups: list[tuple[list[int], list[int]]] = []
-    for i, e in enumerate(EDGES):
-        if e.dst < 0:
-            continue
-        for eds, dsts in groups:
-            if e.dst not in dsts:
-                eds.append(i)
-                dsts.append(e.dst)
-                break
-        else:
-            groups.append(([i], [e.dst]))
-    return tuple((np.array(a, dtype=np.intp), np.array(b, dtype=np.intp)) for a, b in groups)
-
-
-SCATTER = _scatter_groups()
 INTO: tuple[tuple[int, int], ...] = tuple((i, e.dst) for i, e in enumerate(EDGES) if e.dst >= 0)
 APPLIED = C_INDEX["applied"]
 WITHDRAW_EDGES = {p: _edge_index(f"waiting_{p.value}", "withdrawn") for p in PRODUCTS}
@@ -180,8 +168,6 @@ STOCK_OUTPUTS: dict[str, tuple[str, ...]] = {
     "in_mo": OCCUPYING[PRODUCTS[2]],
     "ready": READY,
 }
-STOCK_ROWS = np.array([C_INDEX[c] for comps in STOCK_OUTPUTS.values() for c in comps], dtype=np.intp)
-STOCK_STARTS = np.cumsum([0] + [len(c) for c in STOCK_OUTPUTS.values()])[:-1].astype(np.intp)
 # expected-value mode: all edges including phase progression, one in-place add per edge
 EV_SRC = np.array([e.src for e in EDGES] + [c for c, _, _ in PROGRESS_EDGES], dtype=np.intp)
 EV_DST = np.array([e.dst for e in EDGES] + [d for _, _, d in PROGRESS_EDGES], dtype=np.intp)
@@ -292,7 +278,10 @@ def compile_batch(pl: Plan, d: Draws, *, stochastic: bool) -> Compiled:
             stay[C_INDEX[comp]] = 1.0 - p.sum(axis=0)
         prog_u = np.stack([flat[COMPARTMENTS[c]][j] for c, j, _ in PROGRESS_EDGES])
         leave = np.stack(
-            [flat[COMPARTMENTS[c]].sum(axis=0) - flat[COMPARTMENTS[c]][j] for c, j, _ in PROGRESS_EDGES]
+            [
+                flat[COMPARTMENTS[c]].sum(axis=0) - flat[COMPARTMENTS[c]][j]
+                for c, j, _ in PROGRESS_EDGES
+            ]
         )
         denom = 1.0 - leave
         prog_q = np.where(denom > 1e-12, prog_u / np.where(denom > 1e-12, denom, 1.0), 0.0)
@@ -331,7 +320,6 @@ def compile_batch(pl: Plan, d: Draws, *, stochastic: bool) -> Compiled:
     )
 
 
-
 # ---------------------------------------------------------------- fast reductions
 class _Seg:
     """Sums over consecutive row segments along axis 0 (numpy's reduceat along axis 0 is
@@ -347,10 +335,13 @@ class _Seg:
         if self.identity:
             return a
         if self.single:
-            return a.sum(axis=axis, keepdims=True)
+            return np.asarray(a.sum(axis=axis, keepdims=True))
         head = (slice(None),) * axis
         return np.stack(
-            [a[(*head, slice(s, e))].sum(axis=axis) for s, e in zip(self.starts, self.ends, strict=True)],
+            [
+                a[(*head, slice(s, e))].sum(axis=axis)
+                for s, e in zip(self.starts, self.ends, strict=True)
+            ],
             axis=axis,
         )
 
@@ -393,7 +384,6 @@ def _cumsum_rows(q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def _allocate(
     cells: npt.NDArray[np.float64],
     seg: _Seg,
-    seg_of: IntArray,
     total: npt.NDArray[np.float64],
     rng: np.random.Generator,
 ) -> npt.NDArray[np.float64]:
@@ -460,6 +450,21 @@ class Paths:
         self.values[:, :, :, t] = np.moveaxis(values, -1, 0)
 
 
+@dataclass(frozen=True, slots=True)
+class MonthView:
+    """What happened in one month of a batch (for tests and audits): the state at the end
+    of the month ``state`` (C, G, M, B), the hazard flows ``flows`` (E, G, M, B) in the
+    order of ``EDGES``, applications ``inflow`` (G, M, B), placements ``placed`` (P, G, M, B)
+    and moves to a home ``homes`` (len(READY), G, M, B)."""
+
+    t: int
+    state: F32Array
+    flows: F32Array
+    inflow: F32Array
+    placed: F32Array
+    homes: F32Array
+
+
 # ---------------------------------------------------------------- the month loop
 class _Units:
     """Municipalities and region totals (the 'units' of the outputs)."""
@@ -477,10 +482,9 @@ class _Pool:
     queues: IntArray  # compartments
     first: int
     occupying: IntArray
+    occ_rows: list[int]  # rows of the state viewed as (C * G, M, B)
     starts_m: IntArray  # first municipality of each pool
     seg_of_m: IntArray  # pool of each municipality
-    starts: IntArray  # first row of each pool in the (M * nq * G) queue rows
-    seg_of: IntArray
     cap: FloatArray  # (S, T)
 
 
@@ -489,7 +493,6 @@ def _pools(pl: Plan, units: _Units) -> list[_Pool]:
     m, g = b.shape
     out = []
     for p_i, prod in enumerate(PRODUCTS):
-        nq = len(QUEUES[prod])
         if b.pooling[p_i] == "region":
             starts_m = units.starts.astype(np.intp)
             seg_of_m = np.asarray(b.area.region, dtype=np.intp)
@@ -501,10 +504,9 @@ def _pools(pl: Plan, units: _Units) -> list[_Pool]:
                 queues=np.array([C_INDEX[c] for c in QUEUES[prod]], dtype=np.intp),
                 first=C_INDEX[FIRST_PHASE[prod]],
                 occupying=np.array([C_INDEX[c] for c in OCCUPYING[prod]], dtype=np.intp),
+                occ_rows=[C_INDEX[c] * g + k for c in OCCUPYING[prod] for k in range(g)],
                 starts_m=starts_m,
                 seg_of_m=seg_of_m,
-                starts=(starts_m * nq * g).astype(np.intp),
-                seg_of=np.repeat(seg_of_m, nq * g),
                 cap=np.add.reduceat(pl.places[p_i], starts_m, axis=0),
             )
         )
@@ -519,9 +521,11 @@ def run_batch(
     sampler: smp.Sampler | None,
     collectors: Sequence[Collector] = (),
     state_out: FloatArray | None = None,
+    inspect: Callable[[MonthView], None] | None = None,
 ) -> FloatArray:
     """Run one compiled batch over the horizon; returns the sums over its runs (O, U, T)
-    and feeds every month's values (O, U, B) to the collectors."""
+    and feeds every month's values (O, U, B) to the collectors (and a :class:`MonthView`
+    to ``inspect``)."""
     pl = comp.plan
     b = pl.baseline
     m, g = b.shape
@@ -534,6 +538,8 @@ def run_batch(
         np.broadcast_to(b.initial.transpose(0, 2, 1)[..., None], (n_c, g, m, bsz)), dtype=F32
     ).reshape(n_c, n)
     xv = x.reshape(n_c, g, m, bsz)
+    xv_cg = x.reshape(n_c * g, m, bsz)
+    xg = np.empty((n_c, m, bsz), dtype=F32)
     if stochastic:
         flows = np.zeros((N_EDGES, n), dtype=F32)
     else:
@@ -553,7 +559,6 @@ def run_batch(
     pools = _pools(pl, units)
     pool_seg = [_Seg(p.starts_m, m) for p in pools]
     per_muni = _Seg(np.arange(m, dtype=np.intp), m)
-    per_muni_of = np.arange(m, dtype=np.intp)
     cap = [p.cap.astype(F32) for p in pools]
     ready_idx = np.array([C_INDEX[c] for c in READY], dtype=np.intp)
     homes = pl.homes.astype(F32)
@@ -562,8 +567,8 @@ def run_batch(
     lbar = np.zeros((len(PRODUCTS), m, bsz), dtype=F32)
     dbar = np.zeros((len(PRODUCTS), m, bsz), dtype=F32)
     placed = np.zeros((len(PRODUCTS), m, bsz), dtype=F32)
-    stock_seg = _Seg(STOCK_STARTS, STOCK_ROWS.size)
-    n_stock = len(STOCK_OUTPUTS)
+    placed_cells = np.zeros((len(PRODUCTS), g, m, bsz), dtype=F32)
+    len(STOCK_OUTPUTS)
     o_wait = [O_INDEX[f"wait_{p.value}"] for p in PRODUCTS]
     o_waiting = [O_INDEX[f"waiting_{p.value}"] for p in PRODUCTS]
     o_in = [O_INDEX[f"in_{p.value}"] for p in PRODUCTS]
@@ -575,7 +580,8 @@ def run_batch(
         reg = comp.regimes[comp.regime_of[t]]
         # ---- hazards on the stocks at the start of the month
         if stochastic:
-            assert rng is not None and sampler is not None
+            assert rng is not None
+            assert sampler is not None
             bits = rng.bit_generator.random_raw((bits_per_month + 1) // 2).view(np.uint32)
             pos = 0
             for s_i, stage in enumerate(STAGES):
@@ -623,14 +629,14 @@ def run_batch(
         x[APPLIED] += inflow
         # ---- placements into the places that are free after this month's exits
         for p_i, pool in enumerate(pools):
-            occ = xv[pool.occupying].reshape(-1, m, bsz).sum(axis=0)  # (M, B)
+            occ = _rowsum(xv_cg, pool.occ_rows)  # (M, B)
             free = np.maximum(cap[p_i][:, t : t + 1] - pool_seg[p_i](occ), F32(0.0))  # (S, B)
             qv = xv[pool.queues]  # (nq, G, M, B)
             if stochastic:
                 assert rng is not None
                 cells = qv.reshape(-1, m, bsz).astype(np.float64)  # (nq*G, M, B)
                 total = np.minimum(pool_seg[p_i](cells.sum(axis=0)), free)
-                a = _allocate(cells, pool_seg[p_i], pool.seg_of_m, total, rng)
+                a = _allocate(cells, pool_seg[p_i], total, rng)
                 a32 = a.astype(F32).reshape(qv.shape)
             else:
                 waiting = pool_seg[p_i](qv.reshape(-1, m, bsz).sum(axis=0))
@@ -640,6 +646,8 @@ def run_batch(
             xv[pool.queues] -= a32
             per_cell = a32.sum(axis=0)  # (G, M, B)
             xv[pool.first] += per_cell
+            if inspect is not None:
+                placed_cells[p_i] = per_cell
             placed[p_i] = _gsum(per_cell[None])[0] if g > 1 else per_cell[0]
         # ---- homes for the ready (they leave as homes come)
         rv = xv[ready_idx]  # (3, G, M, B)
@@ -648,7 +656,7 @@ def run_batch(
             assert rng is not None
             cells = rv.reshape(-1, m, bsz).astype(np.float64)
             moved = np.minimum(cells.sum(axis=0), homes_t)
-            h32 = _allocate(cells, per_muni, per_muni_of, moved, rng).astype(F32).reshape(rv.shape)
+            h32 = _allocate(cells, per_muni, moved, rng).astype(F32).reshape(rv.shape)
         else:
             ready_tot = rv.reshape(-1, m, bsz).sum(axis=0)
             moved32 = np.minimum(ready_tot, homes_t)
@@ -656,8 +664,11 @@ def run_batch(
         xv[ready_idx] -= h32
         homes_out = h32.reshape(-1, m, bsz).sum(axis=0)  # (M, B)
         # ---- outputs per municipality (M, B); region totals after
-        xg = _gsum(xv)  # (C, M, B)
-        out[:n_stock, :m] = stock_seg(xg[STOCK_ROWS])
+        np.copyto(xg, xv[:, 0])
+        for k in range(1, g):
+            xg += xv[:, k]
+        for i, rows in enumerate(STOCK_OUTPUTS.values()):
+            _rowsum(xg, [C_INDEX[c] for c in rows], out=out[i, :m])
         out[o_inflow, :m] = inflow.reshape(g, m, bsz).sum(axis=0)
         out[o_placements, :m] = placed.sum(axis=0)
         out[o_outflow, :m] = fv[CARE_EXIT_EDGES].reshape(-1, m, bsz).sum(axis=0)
@@ -673,7 +684,11 @@ def run_batch(
             else:
                 lbar[p_i] += ewma * (queue - lbar[p_i])
                 dbar[p_i] += ewma * (dep - dbar[p_i])
-            out[o_wait[p_i], :m] = _little(lbar[p_i], dbar[p_i])
+            if pool_seg[p_i].identity:
+                out[o_wait[p_i], :m] = _little(lbar[p_i], dbar[p_i])
+            else:  # a regional pool: every member waits as long as the pool
+                wait = _little(pool_seg[p_i](lbar[p_i]), pool_seg[p_i](dbar[p_i]))
+                out[o_wait[p_i], :m] = wait[pools[p_i].seg_of_m]
             out[o_cost[p_i], :m] = out[o_in[p_i], :m] * (price[p_i] * F32(pl.days[t]))[:, None]
         out[o_total, :m] = out[o_cost[0], :m] + out[o_cost[1], :m] + out[o_cost[2], :m]
         out[:, m:] = region(out[:, :m], axis=1)
@@ -681,17 +696,39 @@ def run_batch(
         sums[:, :, t] = out.sum(axis=-1)
         for col in collectors:
             col.add(t, out)
+        if inspect is not None:
+            inspect(
+                MonthView(
+                    t,
+                    xv.copy(),
+                    fv.copy(),
+                    inflow.reshape(g, m, bsz).copy(),
+                    placed_cells.copy(),
+                    h32.copy(),
+                )
+            )
     if state_out is not None:
         state_out[...] = xv
     return sums
 
 
 def _little(queue: F32Array, departures: F32Array) -> F32Array:
-    """Little's law waiting time (months): queue / departures, at most WAIT_CAP."""
-    dep = np.maximum(departures, queue / F32(WAIT_CAP))
-    return np.asarray(
-        np.where(queue > 1e-6, queue / np.where(dep > 0, dep, F32(1.0)), F32(0.0)), dtype=F32
-    )
+    """Little's law waiting time (months): queue / departures, at most WAIT_CAP (0 for an
+    empty queue)."""
+    dep = np.maximum(departures, queue * F32(1.0 / WAIT_CAP))
+    np.maximum(dep, F32(1e-9), out=dep)
+    return np.asarray(np.divide(queue, dep, out=dep), dtype=F32)
+
+
+def _rowsum(a: npt.NDArray[Any], rows: Sequence[int], out: npt.NDArray[Any] | None = None) -> Any:
+    """Sum of the given rows of ``a`` (views, no gather), into ``out`` when given."""
+    if out is None:
+        out = np.array(a[rows[0]])
+    else:
+        np.copyto(out, a[rows[0]])
+    for r in rows[1:]:
+        out += a[r]
+    return out
 
 
 # ---------------------------------------------------------------- public API
@@ -865,7 +902,22 @@ def _sketch_spec(pl: Plan, cfg: RunConfig) -> SketchSpec:
     mm = MinMax((len(OUTPUTS), units.count, b.months))
     run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=[mm])
     kinds = [OUTPUT_KIND[o] for o in OUTPUTS]
-    return SketchSpec.from_range(mm.lo, mm.hi, kinds, bins=cfg.bins, runs=cfg.runs)
+    # cost of one person for one month, per output, unit and month (regions: the dearest)
+    unit = np.ones_like(mm.lo)
+    per_m = b.price_per_day[:, :, None] * pl.days[None, None, :]  # (P, M, T)
+    region_max = np.stack(
+        [per_m[:, b.area.region_starts()[r] : e].max(axis=1) for r, e in enumerate(_ends(b))],
+        axis=1,
+    )  # (P, R, T)
+    for p_i, prod in enumerate(PRODUCTS):
+        unit[O_INDEX[f"cost_{prod.value}"]] = np.concatenate([per_m[p_i], region_max[p_i]])
+    unit[O_INDEX["cost_total"]] = np.concatenate([per_m.max(axis=0), region_max.max(axis=0)])
+    return SketchSpec.from_range(mm.lo, mm.hi, kinds, bins=cfg.bins, runs=cfg.runs, unit=unit)
+
+
+def _ends(b: Baseline) -> list[int]:
+    starts = list(b.area.region_starts())
+    return [*starts[1:], b.area.size]
 
 
 def final_state(b: Baseline, months: int, scenario: Scenario = BASELINE) -> FloatArray:

@@ -8,12 +8,14 @@ number of runs.
 
 Accuracy: a quantile is read as the value at which the cumulative count reaches
 ``q x runs`` (the inverted-CDF definition), interpolating linearly inside its bin, so it is
-within one bin ``width`` of the exact sample quantile. For counts the bins are whole numbers
-wide and start at whole numbers; when the width is 1 the quantile is exact (equal to
-``numpy.quantile(..., method="inverted_cdf")``). Ranges come from a pilot (expected-value
-paths of the parameter draws) widened for process noise; ``outside()`` reports the share of
-runs that fell outside the range (a quantile that lands there is reported as the range edge
-and ``accuracy()`` is then infinite for that cell).
+within one bin of the exact sample quantile; ``accuracy()`` gives that bound per cell. For
+counts the bins are whole numbers wide and start at whole numbers; when the width is 1 the
+quantile is exact (equal to ``numpy.quantile(..., method="inverted_cdf")``). Waiting times
+(0..120 months) are binned on a square-root scale over their whole range (finer for short
+waits: about 0.3 months wide at 3 months with 128 bins). Other ranges come from a pilot
+(expected-value paths of the parameter draws) widened for process noise; ``outside()``
+reports the share of runs that fell outside the range (a quantile that lands there is
+reported as the range edge and ``accuracy()`` is then infinite for that cell).
 """
 
 from __future__ import annotations
@@ -33,15 +35,25 @@ class SketchSpec:
     width: FloatArray  # (O, U, T)
     bins: int
     integer: npt.NDArray[np.bool_]  # (O,): whole-number outputs (counts)
+    sqrt: npt.NDArray[np.bool_]  # (O,): binned on a square-root scale (lo, width in sqrt)
     dtype: type[np.uint16] | type[np.uint32]
 
     @classmethod
     def from_range(
-        cls, lo: FloatArray, hi: FloatArray, kinds: Sequence[str], *, bins: int, runs: int
+        cls,
+        lo: FloatArray,
+        hi: FloatArray,
+        kinds: Sequence[str],
+        *,
+        bins: int,
+        runs: int,
+        wait_cap: float = 120.0,
+        unit: FloatArray | None = None,
     ) -> SketchSpec:
         """Ranges from pilot extremes ``lo``/``hi`` (O, U, T): counts get ±(50% of the
-        spread + 4 sd of Poisson noise + 10); waiting times [0, max(2 hi + 6, 24)]; costs
-        ±(50% of the spread + 25%)."""
+        spread + 4 sd of Poisson noise + 10); waiting times [0, wait_cap] on a square-root
+        scale; costs the same as counts in units of ``unit`` (O, U, T: the cost of one
+        person for a month), plus 25%."""
         lo = np.asarray(lo, dtype=np.float64)
         hi = np.asarray(hi, dtype=np.float64)
         spread = hi - lo
@@ -55,17 +67,20 @@ class SketchSpec:
                 width = np.maximum(np.ceil((high - low) / bins), 1.0)
             elif kind == "wait":
                 low = np.zeros_like(a)
-                high = np.maximum(2 * b + 6, 24.0)
-                width = (high - low) / bins
+                width = np.full_like(a, np.sqrt(wait_cap) / bins * (1 + 1e-6))
             else:
-                low = np.maximum(a - 0.5 * s - 0.25 * a, 0)
-                high = b + 0.5 * s + 0.25 * b + 1.0
+                un = np.ones_like(a) if unit is None else np.maximum(unit[o], 1e-9)
+                noise_lo = (4 * np.sqrt(np.maximum(a / un, 0)) + 10) * un
+                noise_hi = (4 * np.sqrt(np.maximum(b / un, 0)) + 10) * un
+                low = np.maximum(a - 0.5 * s - 0.25 * a - noise_lo, 0)
+                high = b + 0.5 * s + 0.25 * b + noise_hi
                 width = (high - low) / bins
             out_lo[o] = low
             out_w[o] = width
         dtype = np.uint16 if runs < 65_535 else np.uint32
         integer = np.array([k == "count" for k in kinds], dtype=bool)
-        return cls(out_lo, out_w, bins, integer, dtype)
+        sqrt = np.array([k == "wait" for k in kinds], dtype=bool)
+        return cls(out_lo, out_w, bins, integer, sqrt, dtype)
 
 
 class Sketch:
@@ -82,15 +97,20 @@ class Sketch:
         self.runs = 0
         self._inv = (1.0 / spec.width).astype(np.float32)
         self._shift = (1.0 - spec.lo / spec.width).astype(np.float32)  # +1: underflow bin
-        self._offset = (np.arange(o * u, dtype=np.int32) * self.slots).reshape(o, u, 1)
+        self._offset = (np.arange(o * u, dtype=np.intp) * self.slots).reshape(o, u, 1)
+        self._sqrt = np.flatnonzero(spec.sqrt)
 
     def add(self, t: int, values: npt.NDArray[np.float32]) -> None:
         """``values`` (O, U, B): one month of a batch of B runs."""
         if t == 0:
             self.runs += values.shape[-1]
-        v = values * self._inv[:, :, t, None] + self._shift[:, :, t, None]
+        v = values * self._inv[:, :, t, None]
+        if self._sqrt.size:
+            v[self._sqrt] = np.sqrt(values[self._sqrt]) * self._inv[self._sqrt, :, t, None]
+        v += self._shift[:, :, t, None]
         np.clip(v, 0, self.slots - 1, out=v)
-        idx = v.astype(np.int32) + self._offset
+        idx = v.astype(np.intp)
+        idx += self._offset
         self.counts[t] += np.bincount(idx.reshape(-1), minlength=self.counts.shape[1]).astype(
             self.counts.dtype
         )
@@ -125,6 +145,7 @@ class Sketch:
         value = np.where(integer, whole, edge + frac * w)
         value = np.where(k == 0, lo, value)
         value = np.where(k == self.slots - 1, lo + self.spec.bins * w, value)
+        value = np.where(self.spec.sqrt[None, :, None], value * value, value)
         return np.asarray(np.moveaxis(value, 0, -1), dtype=np.float64)
 
     def outside(self) -> FloatArray:
@@ -139,6 +160,9 @@ class Sketch:
         bins of width 1), infinite where runs fell outside the range."""
         exact = self.spec.integer[:, None, None] & (self.spec.width == 1.0)
         w = np.where(exact, 0.0, self.spec.width)
+        # square-root bins: a bin [s, s + w) in sqrt holds values within 2 s w + w^2
+        top = np.sqrt(np.maximum(self.quantile(0.999), 0.0))
+        w = np.where(self.spec.sqrt[:, None, None], 2 * top * w + w * w, w)
         return np.asarray(np.where(self.outside() > 0, np.inf, w), dtype=np.float64)
 
     @property

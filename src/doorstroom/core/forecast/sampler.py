@@ -50,7 +50,7 @@ KEY_HI = (127 + 5) << MANTISSA_BITS  # mu = 32
 MU_MAX = 32.0
 ROWS = KEY_HI + 1  # a row for every key 0 .. KEY_HI (rows below KEY_LO - 1 draw 0)
 COLS = 64
-P_GRID: tuple[float, ...] = (0.0, 0.02, 0.05) + tuple(round(0.1 + 0.05 * i, 2) for i in range(9))
+P_GRID: tuple[float, ...] = (0.0, 0.02, 0.05, *tuple(round(0.1 + 0.05 * i, 2) for i in range(9)))
 P_MAX = P_GRID[-1]  # callers draw n - Binomial(n, 1 - p) when p > 0.5
 
 U32Array = npt.NDArray[np.uint32]

@@ -90,8 +90,7 @@ class PopulationChange:
 
 Change = PlacesChange | HomesChange | InflowChange | AssessmentChange | PopulationChange
 KINDS: dict[str, type[Any]] = {
-    c.kind: c
-    for c in (PlacesChange, HomesChange, InflowChange, AssessmentChange, PopulationChange)
+    c.kind: c for c in (PlacesChange, HomesChange, InflowChange, AssessmentChange, PopulationChange)
 }
 
 
@@ -206,9 +205,7 @@ def plan(b: Baseline, scenario: Scenario = BASELINE) -> Plan:
         elif isinstance(change, InflowChange):
             if change.group is not None and change.group not in b.groups:
                 raise ForecastError(f"unknown group {change.group!r}")
-            gi: slice | int = (
-                slice(None) if change.group is None else b.groups.index(change.group)
-            )
+            gi: slice | int = slice(None) if change.group is None else b.groups.index(change.group)
             inflow[_month(b, change.from_month) :, _muni(b, change.municipality), gi] *= (
                 change.factor
             )
