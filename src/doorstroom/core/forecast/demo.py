@@ -1,9 +1,10 @@
 """Plausible (invented) parameters for demos, tests and benchmarks.
 
-Orders of magnitude follow the regional plans: about 1.6 applications per 10,000 inhabitants
-a month, a quarter of them young (18-24); assessment in about two months; stays of a few
+Orders of magnitude follow the regional plans: about 1.2 applications per 10,000 inhabitants
+a month, a quarter of them young (18-24), growing 1% a year (adults); assessment in about two months; stays of a few
 years in BW, one to three years in BT, months in MO; BW and MO are regional facilities in
-the centre municipality, BT places in every municipality. Not calibrated on real data: a
+the centre municipality, BT places in every municipality. Waiting times start around a
+month and grow to about five months in fifteen years. Not calibrated on real data: a
 calibrated baseline comes from ``calibration.py`` and the event log.
 """
 
@@ -27,24 +28,24 @@ from doorstroom.core.forecast.model import (
 GROUPS = ("18-24", "25+")
 # monthly outcome probabilities per compartment: (young, adult)
 PROBABILITIES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    "applied": ((0.08, 0.24, 0.07, 0.14), (0.12, 0.19, 0.10, 0.13)),
+    "applied": ((0.06, 0.18, 0.08, 0.18), (0.10, 0.15, 0.11, 0.14)),
     "waiting_bw": ((0.03,), (0.03,)),
     "waiting_bt": ((0.04,), (0.04,)),
     "waiting_mo": ((0.08,), (0.08,)),
     "bw_1": ((0.010, 0.016, 0.014, 0.08), (0.008, 0.012, 0.012, 0.07)),
     "bw_2": ((0.010, 0.008, 0.022), (0.007, 0.008, 0.018)),
-    "bt_1": ((0.018, 0.022, 0.07), (0.015, 0.018, 0.06)),
-    "bt_2": ((0.010, 0.035), (0.010, 0.030)),
+    "bt_1": ((0.03, 0.03, 0.06), (0.025, 0.03, 0.06)),
+    "bt_2": ((0.015, 0.05), (0.015, 0.045)),
     "mo_1": ((0.07, 0.14, 0.20), (0.06, 0.15, 0.20)),
     "mo_2": ((0.05, 0.06), (0.05, 0.05)),
     "ready_bw": ((0.02,), (0.02,)),
     "ready_bt": ((0.02,), (0.02,)),
     "ready_mo": ((0.03,), (0.03,)),
 }
-INFLOW_PER_10K = (0.40, 1.20)  # applications per 10,000 inhabitants per month
+INFLOW_PER_10K = (0.30, 0.90)  # applications per 10,000 inhabitants per month
 CENTRE_FACTOR = 1.3
-PLACES_PER_10K = {"bw": 9.0, "bt": 5.0, "mo": 3.0}
-HOMES_PER_10K_YEAR = 1.3
+PLACES_PER_10K = {"bw": 8.0, "bt": 10.0, "mo": 2.5}
+HOMES_PER_10K_YEAR = 4.0
 PRICE_PER_DAY = {"bw": 165.0, "bt": 85.0, "mo": 120.0}
 
 
@@ -64,13 +65,13 @@ def area_of(
 
 
 def synthetic_country(
-    municipalities: int = 342, regions: int = 35, seed: int = 0
+    municipalities: int = 342, regions: int = 35, seed: int = 0, total: float = 17_900_000
 ) -> tuple[Area, FloatArray]:
-    """A country of invented municipalities (lognormal populations, 17.9 million in all) in
+    """Invented municipalities (lognormal populations, ``total`` inhabitants in all) in
     regions of about equal count; the largest of each region is its centre (first)."""
     rng = np.random.default_rng(seed)
     pop = rng.lognormal(mean=np.log(30_000), sigma=0.8, size=municipalities)
-    pop *= 17_900_000 / pop.sum()
+    pop *= total / pop.sum()
     assign = np.sort(rng.permutation(np.arange(municipalities) % regions))
     regs: list[tuple[str, list[tuple[str, str]]]] = []
     pops: list[float] = []

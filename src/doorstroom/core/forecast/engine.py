@@ -261,6 +261,18 @@ class Compiled:
     regime_of: IntArray  # (T,)
     rate: F32Array  # (G, M, B)
     log_trend: F32Array  # (G, M, B)
+    extra_places: FloatArray | None = None  # (P, M, B) places added per run (planner)
+    extra_from: int = 0  # ... from this month
+
+
+def tile_draws(d: Draws, times: int) -> Draws:
+    """The same parameter draws repeated ``times`` times along the runs (candidate-major),
+    so that candidates of the capacity planner share their random numbers."""
+
+    def rep(a: FloatArray) -> FloatArray:
+        return np.tile(a, (1,) * (a.ndim - 1) + (times,))
+
+    return Draws({c: rep(p) for c, p in d.pi.items()}, rep(d.rate), rep(d.log_trend), rep(d.class_u))
 
 
 def compile_batch(pl: Plan, d: Draws, *, stochastic: bool) -> Compiled:
@@ -420,26 +432,35 @@ class MinMax:
 
 
 class MonthQuantiles:
-    """Exact quantiles over the runs of one batch, month by month (expected-value mode),
-    for the units ``units`` (all when None)."""
+    """Exact quantiles over the runs of one batch, month by month (expected-value mode,
+    bands for every unit): one sort over the runs per month."""
 
-    def __init__(
-        self, qs: Sequence[float], shape: tuple[int, int, int], units: IntArray | None = None
-    ) -> None:
+    def __init__(self, qs: Sequence[float], shape: tuple[int, int, int], runs: int) -> None:
         self.qs = tuple(qs)
-        self.units = units
+        self.k = _ranks(self.qs, runs)
         self.values = np.full((len(self.qs), *shape), np.nan)
 
     def add(self, t: int, values: F32Array) -> None:
-        runs = values.shape[-1]
-        v = values if self.units is None else values[:, self.units]
-        k = [min(max(int(np.ceil(q * runs)) - 1, 0), runs - 1) for q in self.qs]
-        part = np.partition(v, sorted(set(k)), axis=-1)
-        sel = part[..., k].astype(np.float64)  # (O, U', Q)
-        if self.units is None:
-            self.values[:, :, :, t] = np.moveaxis(sel, -1, 0)
-        else:
-            self.values[:, :, self.units, t] = np.moveaxis(sel, -1, 0)
+        srt = np.sort(values, axis=-1)
+        self.values[:, :, :, t] = np.moveaxis(srt[..., self.k], -1, 0)
+
+
+class UnitBuffer:
+    """Every run's values for some units (the region totals), to take exact quantiles
+    after all batches (expected-value mode; O x units x T x runs float32)."""
+
+    def __init__(self, units: IntArray, shape: tuple[int, int, int], runs: int) -> None:
+        o, _, t = shape
+        self.units = units
+        self.values = np.zeros((o, units.size, t, runs), dtype=F32)
+
+    def add(self, t: int, values: F32Array) -> None:
+        self.values[:, :, t, :] = values[:, self.units]
+
+
+def _ranks(qs: Sequence[float], runs: int) -> list[int]:
+    """0-based ranks of the inverted-CDF quantiles."""
+    return [min(max(int(np.ceil(q * runs - 1e-9)) - 1, 0), runs - 1) for q in qs]
 
 
 class Paths:
@@ -560,6 +581,11 @@ def run_batch(
     pool_seg = [_Seg(p.starts_m, m) for p in pools]
     per_muni = _Seg(np.arange(m, dtype=np.intp), m)
     cap = [p.cap.astype(F32) for p in pools]
+    extra = (
+        None
+        if comp.extra_places is None
+        else [pool_seg[i](comp.extra_places[i]).astype(F32) for i in range(len(pools))]
+    )
     ready_idx = np.array([C_INDEX[c] for c in READY], dtype=np.intp)
     homes = pl.homes.astype(F32)
     price = b.price_per_day.astype(F32)  # (P, M)
@@ -630,7 +656,10 @@ def run_batch(
         # ---- placements into the places that are free after this month's exits
         for p_i, pool in enumerate(pools):
             occ = _rowsum(xv_cg, pool.occ_rows)  # (M, B)
-            free = np.maximum(cap[p_i][:, t : t + 1] - pool_seg[p_i](occ), F32(0.0))  # (S, B)
+            room = cap[p_i][:, t : t + 1] - pool_seg[p_i](occ)  # (S, B)
+            if extra is not None and t >= comp.extra_from:
+                room = room + extra[p_i]
+            free = np.maximum(room, F32(0.0))
             qv = xv[pool.queues]  # (nq, G, M, B)
             if stochastic:
                 assert rng is not None
@@ -773,7 +802,7 @@ class RunConfig:
     fixed: bool = False  # every run gets the parameter means (no parameter uncertainty)
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
     bins: int = 128
-    bands: Literal["regions", "all"] = "all"
+    bands: Literal["regions", "all"] = "regions"
     keep_paths: bool = False  # small runs only (tests): keep every path
 
 
@@ -803,31 +832,7 @@ def project(
     shape = (len(OUTPUTS), units.count, baseline.months)
     months = tuple(baseline.month_label(t) for t in range(baseline.months))
     if cfg.mode == "expected":
-        draws = draw_parameters(baseline, cfg.runs, stream(cfg.seed, 1, 0), fixed=cfg.fixed)
-        comp = compile_batch(pl, draws, stochastic=False)
-        mq = MonthQuantiles(cfg.quantiles, shape, units.regions if cfg.bands == "regions" else None)
-        cols: list[Collector] = [mq]
-        paths = Paths(cfg.runs, shape) if cfg.keep_paths else None
-        if paths is not None:
-            cols.append(paths)
-        sums = run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=cols)
-        if progress is not None:
-            progress(1.0)
-        return Projection(
-            scenario=scenario.name,
-            mode=cfg.mode,
-            runs=cfg.runs,
-            seed=cfg.seed,
-            batch_size=cfg.runs,
-            outputs=OUTPUTS,
-            units=units.names,
-            months=months,
-            mean=sums / cfg.runs,
-            quantiles={q: mq.values[i] for i, q in enumerate(cfg.quantiles)},
-            accuracy=np.zeros(shape),
-            outside=np.zeros(shape),
-            paths=paths.values if paths is not None else None,
-        )
+        return _project_expected(baseline, scenario, pl, cfg, units, shape, months, progress)
     batches = [
         (i, min(cfg.batch_size, cfg.runs - i * cfg.batch_size))
         for i in range((cfg.runs + cfg.batch_size - 1) // cfg.batch_size)
@@ -839,7 +844,9 @@ def project(
     m, g = baseline.shape
     need = max(STAGE_SOURCES) * cfg.batch_size * m * g
 
-    def one(item: tuple[int, int]) -> tuple[FloatArray, Sketch, FloatArray | None]:
+    sketches: list[Sketch] = []
+
+    def one(item: tuple[int, int]) -> tuple[FloatArray, FloatArray | None]:
         index, size = item
         draws = draw_parameters(baseline, size, stream(cfg.seed, 1, index), fixed=cfg.fixed)
         comp = compile_batch(pl, draws, stochastic=True)
@@ -847,7 +854,12 @@ def project(
         if sampler is None:
             sampler = smp.Sampler(need)
             local.sampler = sampler
-        sketch = Sketch(spec)
+        sketch: Sketch | None = getattr(local, "sketch", None)
+        if sketch is None:  # one sketch per thread, merged at the end (bounded memory)
+            sketch = Sketch(spec)
+            local.sketch = sketch
+            with lock:
+                sketches.append(sketch)
         cols: list[Collector] = [sketch]
         paths = Paths(size, shape) if cfg.keep_paths else None
         if paths is not None:
@@ -859,7 +871,7 @@ def project(
             with lock:
                 done[0] += size
                 progress(done[0] / cfg.runs)
-        return sums, sketch, paths.values if paths is not None else None
+        return sums, paths.values if paths is not None else None
 
     workers = _workers(cfg, len(batches))
     if workers == 1:
@@ -868,12 +880,12 @@ def project(
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(one, batches))
     sums = np.sum([r[0] for r in results], axis=0)
-    sketch = results[0][1]
-    for r in results[1:]:
-        sketch.merge(r[1])
+    sketch = sketches[0]
+    for other in sketches[1:]:
+        sketch.merge(other)
     all_paths = None
     if cfg.keep_paths:
-        all_paths = np.concatenate([r[2] for r in results if r[2] is not None], axis=0)
+        all_paths = np.concatenate([r[1] for r in results if r[1] is not None], axis=0)
     return Projection(
         scenario=scenario.name,
         mode=cfg.mode,
@@ -888,6 +900,79 @@ def project(
         accuracy=sketch.accuracy(),
         outside=sketch.outside(),
         paths=all_paths,
+    )
+
+
+def _project_expected(
+    baseline: Baseline,
+    scenario: Scenario,
+    pl: Plan,
+    cfg: RunConfig,
+    units: _Units,
+    shape: tuple[int, int, int],
+    months: tuple[str, ...],
+    progress: Callable[[float], None] | None,
+) -> Projection:
+    """Expected-value mode. Bands for the region totals: the draws run in one batch per
+    worker thread, every run's region totals are kept (small) and sorted at the end. Bands
+    for every unit: one batch, sorted month by month."""
+    every = cfg.bands == "all"
+    workers = 1 if every else _workers(cfg, cfg.runs)
+    size = -(-cfg.runs // workers)
+    batches = [(i, min(size, cfg.runs - i * size)) for i in range(workers)]
+
+    def one(item: tuple[int, int]) -> tuple[FloatArray, Collector, FloatArray | None]:
+        index, n_runs = item
+        draws = draw_parameters(baseline, n_runs, stream(cfg.seed, 1, index), fixed=cfg.fixed)
+        comp = compile_batch(pl, draws, stochastic=False)
+        col: Collector = (
+            MonthQuantiles(cfg.quantiles, shape, n_runs)
+            if every
+            else UnitBuffer(units.regions, shape, n_runs)
+        )
+        cols = [col]
+        paths = Paths(n_runs, shape) if cfg.keep_paths else None
+        if paths is not None:
+            cols.append(paths)
+        sums = run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=cols)
+        return sums, col, paths.values if paths is not None else None
+
+    if workers == 1:
+        results = [one(batches[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, batches))
+    if progress is not None:
+        progress(1.0)
+    sums = np.sum([r[0] for r in results], axis=0)
+    if every:
+        col = results[0][1]
+        assert isinstance(col, MonthQuantiles)
+        qvalues = col.values
+    else:
+        bufs = [r[1] for r in results]
+        assert all(isinstance(b, UnitBuffer) for b in bufs)
+        allv = np.concatenate([b.values for b in bufs if isinstance(b, UnitBuffer)], axis=-1)
+        srt = np.sort(allv, axis=-1)[..., _ranks(cfg.quantiles, cfg.runs)]  # (O, R, T, Q)
+        qvalues = np.full((len(cfg.quantiles), *shape), np.nan)
+        qvalues[:, :, units.regions, :] = np.moveaxis(srt, -1, 0)
+    paths = None
+    if cfg.keep_paths:
+        paths = np.concatenate([r[2] for r in results if r[2] is not None], axis=0)
+    return Projection(
+        scenario=scenario.name,
+        mode=cfg.mode,
+        runs=cfg.runs,
+        seed=cfg.seed,
+        batch_size=size,
+        outputs=OUTPUTS,
+        units=units.names,
+        months=months,
+        mean=sums / cfg.runs,
+        quantiles={q: qvalues[i] for i, q in enumerate(cfg.quantiles)},
+        accuracy=np.zeros(shape),
+        outside=np.zeros(shape),
+        paths=paths,
     )
 
 

@@ -169,11 +169,12 @@ def monthly_population(b: Baseline, yearly: FloatArray) -> FloatArray:
 
 
 def homes_schedule(yearly: FloatArray, start_month: int, months: int) -> FloatArray:
-    """Whole homes per month from homes per year (M, Y), by cumulative rounding."""
+    """Whole homes per month from homes per year (M, Y), by cumulative rounding (half up):
+    the running total is always the rounded running total of the yearly figures."""
     t = np.arange(months)
     y = (start_month - 1 + t) // 12
     per_month = yearly[:, y] / 12.0
-    cum = np.floor(np.cumsum(per_month, axis=1) + 1e-9)
+    cum = np.floor(np.cumsum(per_month, axis=1) + 0.5 + 1e-9)
     out = np.diff(cum, axis=1, prepend=0.0)
     return np.asarray(out, dtype=np.float64)
 

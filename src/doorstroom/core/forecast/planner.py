@@ -1,0 +1,262 @@
+"""Capacity planner: the places per product and municipality needed to meet waiting-time
+targets, cheapest first, with what each step buys.
+
+A target says: at month ``month``, the output (a waiting time ``wait_bw``/``wait_bt``/
+``wait_mo`` in months, or a waiting list) must be at most ``threshold`` with probability
+``probability`` (for example: waiting time for BW under 3 months with 90% probability by
+2030-12), for one unit (a municipality or a region) or for every municipality and region.
+"With probability 0.9" is read as: the 0.9-quantile over the parameter draws is at most
+the threshold. Waiting time is the engine's Little's-law figure (queue / departures,
+smoothed over about half a year; see ``engine``).
+
+Search (greedy marginal benefit per euro): start from the scenario; at each step every
+candidate adds a block of places (5% of its pool's places, at least 1): for a regional pool
+(BW, MO) one candidate per region, placed in its cheapest municipality (the pool is shared,
+so only the price depends on where); for a municipal pool (BT) one per municipality. All
+candidates are evaluated at once in one expected-value batch with the same parameter draws
+(common random numbers, so differences between candidates are not noise). The candidate
+with the largest reduction of the total excess ``sum(max(0, quantile - threshold))`` per
+euro of yearly cost (places x price per day x 365) is taken; the search stops when all
+targets are met, when no candidate helps (then places alone cannot meet the target, e.g.
+homes are missing) or after ``max_steps``. Greedy is not guaranteed optimal, but each step is
+the best value for money given the earlier steps, which is what a policy advisor reads.
+The result is checked with the stochastic mode (process noise as well): ``verified``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from doorstroom.core.forecast.engine import (
+    OUTPUTS,
+    RunConfig,
+    UnitBuffer,
+    _Units,
+    compile_batch,
+    draw_parameters,
+    project,
+    run_batch,
+    stream,
+    tile_draws,
+)
+from doorstroom.core.forecast.model import PRODUCTS, Baseline, FloatArray, ForecastError
+from doorstroom.core.forecast.scenario import BASELINE, PlacesChange, Scenario, plan
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    output: str
+    month: str
+    threshold: float
+    probability: float = 0.9
+    unit: str | None = None  # municipality code or region name; None: every unit
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One greedy step: ``places`` more of ``product`` in ``municipality`` from
+    ``from_month``, costing ``cost_per_year`` euros, moving the targets' quantiles (the
+    worst unit of each target) from ``before`` to ``after``."""
+
+    product: str
+    municipality: str
+    places: int
+    cost_per_year: float
+    before: tuple[float, ...]
+    after: tuple[float, ...]
+    met: tuple[bool, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityPlan:
+    targets: tuple[Target, ...]
+    steps: tuple[Step, ...]
+    start: tuple[float, ...]  # the targets' quantiles (worst unit) without extra places
+    met: bool
+    reason: str  # "met", "no candidate helps", "step limit"
+    extra_places: dict[tuple[str, str], int]
+    extra_cost_per_year: float
+    scenario: Scenario
+    verified: tuple[float, ...] | None  # stochastic mode: the targets' quantiles (worst unit)
+
+    def summary(self) -> list[dict[str, object]]:
+        return [
+            {
+                "step": i + 1,
+                "product": s.product,
+                "municipality": s.municipality,
+                "places": s.places,
+                "cost_per_year": round(s.cost_per_year),
+                "before": [round(v, 2) for v in s.before],
+                "after": [round(v, 2) for v in s.after],
+            }
+            for i, s in enumerate(self.steps)
+        ]
+
+
+def _candidates(b: Baseline, extra: FloatArray, step: float) -> list[tuple[int, int, int]]:
+    """(product, municipality, places) for each candidate block."""
+    out: list[tuple[int, int, int]] = []
+    region = np.asarray(b.area.region)
+    for p_i in range(len(PRODUCTS)):
+        places = b.places[p_i] + extra[p_i]
+        if b.pooling[p_i] == "region":
+            for r in range(len(b.area.region_names)):
+                members = np.flatnonzero(region == r)
+                price = b.price_per_day[p_i, members]
+                # cheapest; among equals the one with most places already
+                order = np.lexsort((-places[members], price))
+                where = int(members[order[0]])
+                size = max(1, round(step * float(places[members].sum())))
+                out.append((p_i, where, size))
+        else:
+            for m in range(b.area.size):
+                out.append((p_i, m, max(1, round(step * float(places[m])))))
+    return out
+
+
+class _Evaluator:
+    """Target quantiles for many capacity variants in one expected-value batch."""
+
+    def __init__(self, b: Baseline, scenario: Scenario, targets: Sequence[Target], draws: int, seed: int, start: int) -> None:
+        self.targets = tuple(targets)
+        self.months = [b.month_index(t.month) for t in targets]
+        if min(self.months) < 0 or max(self.months) >= b.months:
+            raise ForecastError("a target month lies outside the horizon")
+        self.b = replace(b, months=max(self.months) + 1)
+        self.plan = plan(self.b, scenario)
+        self.units = _Units(self.b)
+        self.draws = draw_parameters(self.b, draws, stream(seed, 1, 0), fixed=False)
+        self.n = draws
+        self.start = start
+        self.rows: list[tuple[int, list[int]]] = []
+        for t in self.targets:
+            if t.output not in OUTPUTS:
+                raise ForecastError(f"unknown output {t.output!r}")
+            if t.unit is None:
+                idx = list(range(self.units.count))
+            elif t.unit in self.units.names:
+                idx = [self.units.names.index(t.unit)]
+            else:
+                raise ForecastError(f"unknown unit {t.unit!r}")
+            self.rows.append((OUTPUTS.index(t.output), idx))
+
+    def __call__(self, variants: Sequence[FloatArray]) -> FloatArray:
+        """(variants, targets): per target the worst unit's probability-quantile."""
+        k = len(variants)
+        d = tile_draws(self.draws, k)
+        comp = compile_batch(self.plan, d, stochastic=False)
+        extra = np.stack(variants, axis=-1)  # (P, M, K)
+        comp.extra_places = np.repeat(extra, self.n, axis=-1)
+        comp.extra_from = self.start
+        shape = (len(OUTPUTS), self.units.count, self.b.months)
+        buf = UnitBuffer(np.arange(self.units.count), shape, k * self.n)
+        run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=[buf])
+        res = np.zeros((k, len(self.targets)))
+        for j, (t, month, (o, idx)) in enumerate(zip(self.targets, self.months, self.rows, strict=True)):
+            vals = buf.values[o, idx, month, :].reshape(len(idx), k, self.n)
+            q = np.quantile(vals, t.probability, axis=-1, method="inverted_cdf")  # (units, K)
+            res[:, j] = q.max(axis=0)
+        return res
+
+
+def _excess(values: FloatArray, targets: Sequence[Target]) -> FloatArray:
+    thr = np.array([t.threshold for t in targets])
+    return np.asarray(np.maximum(values - thr, 0.0).sum(axis=-1), dtype=np.float64)
+
+
+def plan_capacity(
+    baseline: Baseline,
+    targets: Sequence[Target],
+    *,
+    scenario: Scenario = BASELINE,
+    from_month: str | None = None,
+    draws: int = 200,
+    step: float = 0.05,
+    max_steps: int = 60,
+    seed: int = 1,
+    verify_runs: int = 0,
+) -> CapacityPlan:
+    """Greedy search for the places needed to meet ``targets`` (see the module doc)."""
+    if not targets:
+        raise ForecastError("give at least one target")
+    start = 0 if from_month is None else max(baseline.month_index(from_month), 0)
+    ev = _Evaluator(baseline, scenario, targets, draws, seed, start)
+    b = ev.b
+    extra = np.zeros_like(b.places, dtype=np.float64)
+    current = ev([extra])[0]
+    first = tuple(float(v) for v in current)
+    steps: list[Step] = []
+    thr = np.array([t.threshold for t in targets])
+    reason = "step limit"
+    for _ in range(max_steps):
+        if np.all(current <= thr):
+            reason = "met"
+            break
+        cands = _candidates(b, extra, step)
+        variants = []
+        for p_i, m, size in cands:
+            v = extra.copy()
+            v[p_i, m] += size
+            variants.append(v)
+        values = ev(variants)
+        gain = _excess(current, targets) - _excess(values, targets)
+        cost = np.array([size * b.price_per_day[p_i, m] * 365.0 for p_i, m, size in cands])
+        if not np.any(gain > 1e-9):
+            reason = "no candidate helps"
+            break
+        best = int(np.argmax(np.where(gain > 1e-9, gain / cost, -np.inf)))
+        p_i, m, size = cands[best]
+        extra = variants[best]
+        after = values[best]
+        steps.append(
+            Step(
+                product=PRODUCTS[p_i].value,
+                municipality=b.area.codes[m],
+                places=size,
+                cost_per_year=float(cost[best]),
+                before=tuple(float(v) for v in current),
+                after=tuple(float(v) for v in after),
+                met=tuple(bool(v <= t) for v, t in zip(after, thr, strict=True)),
+            )
+        )
+        current = after
+    else:
+        if np.all(current <= thr):
+            reason = "met"
+    month = b.month_label(start)
+    added: dict[tuple[str, str], int] = {}
+    for s in steps:
+        key = (s.product, s.municipality)
+        added[key] = added.get(key, 0) + s.places
+    changes = tuple(PlacesChange(p, m, month, n) for (p, m), n in added.items())
+    result_scenario = scenario.with_changes(*changes, name=f"{scenario.name} + capacity plan")
+    verified = None
+    if verify_runs:
+        verified = _verify(b, result_scenario, targets, verify_runs, seed)
+    return CapacityPlan(
+        targets=tuple(targets),
+        steps=tuple(steps),
+        start=first,
+        met=reason == "met",
+        reason=reason,
+        extra_places=added,
+        extra_cost_per_year=float(sum(s.cost_per_year for s in steps)),
+        scenario=result_scenario,
+        verified=verified,
+    )
+
+
+def _verify(b: Baseline, scenario: Scenario, targets: Sequence[Target], runs: int, seed: int) -> tuple[float, ...]:
+    """The targets' quantiles (worst unit) in stochastic mode (process noise included)."""
+    out = []
+    for t in targets:
+        p = project(b, scenario, RunConfig(mode="stochastic", runs=runs, seed=seed, quantiles=(t.probability,)))
+        o = p.outputs.index(t.output)
+        month = b.month_index(t.month)
+        idx = list(range(len(p.units))) if t.unit is None else [p.units.index(t.unit)]
+        out.append(float(p.quantiles[t.probability][o, idx, month].max()))
+    return tuple(out)
