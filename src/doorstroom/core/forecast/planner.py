@@ -121,7 +121,15 @@ def _candidates(b: Baseline, extra: FloatArray, step: float) -> list[tuple[int, 
 class _Evaluator:
     """Target quantiles for many capacity variants in one expected-value batch."""
 
-    def __init__(self, b: Baseline, scenario: Scenario, targets: Sequence[Target], draws: int, seed: int, start: int) -> None:
+    def __init__(
+        self,
+        b: Baseline,
+        scenario: Scenario,
+        targets: Sequence[Target],
+        draws: int,
+        seed: int,
+        start: int,
+    ) -> None:
         self.targets = tuple(targets)
         self.months = [b.month_index(t.month) for t in targets]
         if min(self.months) < 0 or max(self.months) >= b.months:
@@ -156,7 +164,9 @@ class _Evaluator:
         buf = UnitBuffer(np.arange(self.units.count), shape, k * self.n)
         run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=[buf])
         res = np.zeros((k, len(self.targets)))
-        for j, (t, month, (o, idx)) in enumerate(zip(self.targets, self.months, self.rows, strict=True)):
+        for j, (t, month, (o, idx)) in enumerate(
+            zip(self.targets, self.months, self.rows, strict=True)
+        ):
             vals = buf.values[o, idx, month, :].reshape(len(idx), k, self.n)
             q = np.quantile(vals, t.probability, axis=-1, method="inverted_cdf")  # (units, K)
             res[:, j] = q.max(axis=0)
@@ -174,13 +184,18 @@ def plan_capacity(
     *,
     scenario: Scenario = BASELINE,
     from_month: str | None = None,
-    draws: int = 200,
+    draws: int = 100,
     step: float = 0.05,
     max_steps: int = 60,
     seed: int = 1,
     verify_runs: int = 0,
+    rounds: int = 4,
 ) -> CapacityPlan:
-    """Greedy search for the places needed to meet ``targets`` (see the module doc)."""
+    """Greedy search for the places needed to meet ``targets`` (see the module doc).
+
+    With ``verify_runs`` the plan is checked in stochastic mode; when process noise pushes
+    a quantile over its threshold, the search continues from the plan with thresholds
+    tightened by the observed excess (at most ``rounds`` times)."""
     if not targets:
         raise ForecastError("give at least one target")
     start = 0 if from_month is None else max(baseline.month_index(from_month), 0)
@@ -190,12 +205,58 @@ def plan_capacity(
     current = ev([extra])[0]
     first = tuple(float(v) for v in current)
     steps: list[Step] = []
-    thr = np.array([t.threshold for t in targets])
+    goal = np.array([t.threshold for t in targets])
+    thr = goal.copy()
     reason = "step limit"
+    verified: tuple[float, ...] | None = None
+    month = b.month_label(start)
+    result_scenario = scenario
+    for _round in range(max(rounds, 1)):
+        reason = _greedy(ev, b, targets, thr, step, max_steps - len(steps), extra, current, steps)
+        if steps:
+            extra = _extra_of(b, steps)
+            current = np.array(steps[-1].after)
+        result_scenario = _scenario_of(scenario, steps, month)
+        if not verify_runs or reason != "met":
+            break
+        verified = _verify(b, result_scenario, targets, verify_runs, seed)
+        over = np.array(verified) - goal
+        if np.all(over <= 0):
+            break
+        thr = np.minimum(thr, thr - np.maximum(over, 0.0) - 0.05 * goal)
+        reason = "step limit"
+    added: dict[tuple[str, str], int] = {}
+    for s in steps:
+        added[(s.product, s.municipality)] = added.get((s.product, s.municipality), 0) + s.places
+    met = reason == "met" and (verified is None or bool(np.all(np.array(verified) <= goal)))
+    return CapacityPlan(
+        targets=tuple(targets),
+        steps=tuple(steps),
+        start=first,
+        met=met,
+        reason=reason,
+        extra_places=added,
+        extra_cost_per_year=float(sum(s.cost_per_year for s in steps)),
+        scenario=result_scenario,
+        verified=verified,
+    )
+
+
+def _greedy(
+    ev: _Evaluator,
+    b: Baseline,
+    targets: Sequence[Target],
+    thr: FloatArray,
+    step: float,
+    max_steps: int,
+    extra: FloatArray,
+    current: FloatArray,
+    steps: list[Step],
+) -> str:
+    tight = [replace(t, threshold=float(v)) for t, v in zip(targets, thr, strict=True)]
     for _ in range(max_steps):
         if np.all(current <= thr):
-            reason = "met"
-            break
+            return "met"
         cands = _candidates(b, extra, step)
         variants = []
         for p_i, m, size in cands:
@@ -203,11 +264,10 @@ def plan_capacity(
             v[p_i, m] += size
             variants.append(v)
         values = ev(variants)
-        gain = _excess(current, targets) - _excess(values, targets)
+        gain = _excess(current, tight) - _excess(values, tight)
         cost = np.array([size * b.price_per_day[p_i, m] * 365.0 for p_i, m, size in cands])
         if not np.any(gain > 1e-9):
-            reason = "no candidate helps"
-            break
+            return "no candidate helps"
         best = int(np.argmax(np.where(gain > 1e-9, gain / cost, -np.inf)))
         p_i, m, size = cands[best]
         extra = variants[best]
@@ -220,41 +280,40 @@ def plan_capacity(
                 cost_per_year=float(cost[best]),
                 before=tuple(float(v) for v in current),
                 after=tuple(float(v) for v in after),
-                met=tuple(bool(v <= t) for v, t in zip(after, thr, strict=True)),
+                met=tuple(bool(v <= t.threshold) for v, t in zip(after, targets, strict=True)),
             )
         )
         current = after
-    else:
-        if np.all(current <= thr):
-            reason = "met"
-    month = b.month_label(start)
+    return "met" if np.all(current <= thr) else "step limit"
+
+
+def _extra_of(b: Baseline, steps: Sequence[Step]) -> FloatArray:
+    extra = np.zeros_like(b.places, dtype=np.float64)
+    names = [p.value for p in PRODUCTS]
+    for s in steps:
+        extra[names.index(s.product), b.area.index(s.municipality)] += s.places
+    return extra
+
+
+def _scenario_of(scenario: Scenario, steps: Sequence[Step], month: str) -> Scenario:
     added: dict[tuple[str, str], int] = {}
     for s in steps:
-        key = (s.product, s.municipality)
-        added[key] = added.get(key, 0) + s.places
+        added[(s.product, s.municipality)] = added.get((s.product, s.municipality), 0) + s.places
     changes = tuple(PlacesChange(p, m, month, n) for (p, m), n in added.items())
-    result_scenario = scenario.with_changes(*changes, name=f"{scenario.name} + capacity plan")
-    verified = None
-    if verify_runs:
-        verified = _verify(b, result_scenario, targets, verify_runs, seed)
-    return CapacityPlan(
-        targets=tuple(targets),
-        steps=tuple(steps),
-        start=first,
-        met=reason == "met",
-        reason=reason,
-        extra_places=added,
-        extra_cost_per_year=float(sum(s.cost_per_year for s in steps)),
-        scenario=result_scenario,
-        verified=verified,
-    )
+    return scenario.with_changes(*changes, name=f"{scenario.name} + capacity plan")
 
 
-def _verify(b: Baseline, scenario: Scenario, targets: Sequence[Target], runs: int, seed: int) -> tuple[float, ...]:
+def _verify(
+    b: Baseline, scenario: Scenario, targets: Sequence[Target], runs: int, seed: int
+) -> tuple[float, ...]:
     """The targets' quantiles (worst unit) in stochastic mode (process noise included)."""
     out = []
     for t in targets:
-        p = project(b, scenario, RunConfig(mode="stochastic", runs=runs, seed=seed, quantiles=(t.probability,)))
+        p = project(
+            b,
+            scenario,
+            RunConfig(mode="stochastic", runs=runs, seed=seed, quantiles=(t.probability,)),
+        )
         o = p.outputs.index(t.output)
         month = b.month_index(t.month)
         idx = list(range(len(p.units))) if t.unit is None else [p.units.index(t.unit)]
