@@ -163,3 +163,38 @@ def test_sketch_on_continuous_values_is_within_one_bin() -> None:
             exact = np.quantile(np.minimum(vals, 119), q, axis=2, method="inverted_cdf")
             assert abs(sk.quantile(q)[0, 0, 0] - exact[0, 0]) <= sk.accuracy()[0, 0, 0] + 1e-6
         assert sk.outside().max() == 0
+
+
+def test_offsets_near_one_never_overfill_in_float32() -> None:
+    """Regression: with a float32 offset 0.99999994, 17 + offset rounds to 18 and a share
+    exceeded its queue. Offsets are now multiples of 2^-10."""
+    q = np.array([[4.0], [13.0], [0.0], [0.0]], dtype=np.float32)
+    phi = np.array([1 - 2**-10], dtype=np.float32)
+    a = _share(q, np.array([17.0], dtype=np.float32), phi)
+    np.testing.assert_array_equal(a[:, 0], [4, 13, 0, 0])
+
+
+class _MaxRng:
+    """A generator whose uniforms are all just below 1 (the worst case for rounding)."""
+
+    def random(self, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+        return np.full(shape, np.nextafter(dtype(1), dtype(0)), dtype=dtype)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 900), min_size=3, max_size=3), min_size=1, max_size=4),
+    st.floats(0, 1),
+    st.booleans(),
+)
+def test_allocation_never_overfills_in_either_precision(
+    rows: list[list[int]], f: float, worst: bool
+) -> None:
+    cells = np.array(rows, dtype=np.float32)[:, :, None]  # (k, M=3, B=1)
+    seg = _Seg(np.array([0]), 3)
+    total = np.floor(cells.sum() * f).reshape(1, 1).astype(np.float32)
+    rng = _MaxRng() if worst else np.random.default_rng(0)
+    a = _allocate(cells, seg, total, rng)  # type: ignore[arg-type]
+    assert a.sum() == total.sum()
+    assert np.all(a >= 0)
+    assert np.all(a <= cells)

@@ -272,7 +272,9 @@ def tile_draws(d: Draws, times: int) -> Draws:
     def rep(a: FloatArray) -> FloatArray:
         return np.tile(a, (1,) * (a.ndim - 1) + (times,))
 
-    return Draws({c: rep(p) for c, p in d.pi.items()}, rep(d.rate), rep(d.log_trend), rep(d.class_u))
+    return Draws(
+        {c: rep(p) for c, p in d.pi.items()}, rep(d.rate), rep(d.log_trend), rep(d.class_u)
+    )
 
 
 def compile_batch(pl: Plan, d: Draws, *, stochastic: bool) -> Compiled:
@@ -367,25 +369,27 @@ def _gsum(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 # ---------------------------------------------------------------- allocation
-def _share(
-    q: npt.NDArray[np.float64], total: npt.NDArray[np.float64], phi: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
+def _share(q: npt.NDArray[Any], total: npt.NDArray[Any], phi: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Share ``total[...]`` (<= ``q.sum(0)``) over the rows of ``q[k, ...]`` in whole
     numbers by systematic sampling: each share is its expected share ``q * total / sum``
     rounded up or down at random (``phi`` uniform; mean exact), the shares add up to
     ``total`` exactly and none exceeds its queue. ``(cum * total) / sum`` is exact at the
-    last row (``cum == sum``), and a row's lower end is the previous row's upper end, so the
-    shares telescope exactly. ``q`` has few rows (a Python loop over them)."""
+    last row (``cum == sum``) as long as ``cum * total`` is exact in the dtype (the caller
+    picks float64 when it could exceed 2^24), and a row's lower end is the previous row's
+    upper end, so the shares telescope exactly."""
     cum = np.cumsum(q, axis=0) if q.shape[0] > 8 else _cumsum_rows(q)
-    safe = np.where(cum[-1] > 0, cum[-1], 1.0)
-    upper = np.floor(cum * total / safe + phi)
+    safe = np.maximum(cum[-1], 1)
+    upper = cum * total
+    upper /= safe
+    upper += phi
+    np.floor(upper, out=upper)
     out = np.empty_like(q)
-    out[0] = upper[0] - np.floor(phi)
-    out[1:] = upper[1:] - upper[:-1]
+    np.subtract(upper[0], np.floor(phi), out=out[0])
+    np.subtract(upper[1:], upper[:-1], out=out[1:])
     return out
 
 
-def _cumsum_rows(q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _cumsum_rows(q: npt.NDArray[Any]) -> npt.NDArray[Any]:
     cum = np.empty_like(q)
     cum[0] = q[0]
     for i in range(1, q.shape[0]):
@@ -393,26 +397,31 @@ def _cumsum_rows(q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return cum
 
 
-def _allocate(
-    cells: npt.NDArray[np.float64],
-    seg: _Seg,
-    total: npt.NDArray[np.float64],
-    rng: np.random.Generator,
-) -> npt.NDArray[np.float64]:
+def _allocate(cells: F32Array, seg: _Seg, total: F32Array, rng: np.random.Generator) -> F32Array:
     """Whole-number shares of ``total[s, b]`` over ``cells[k, m, b]``: first over the
     municipalities of each segment ``s`` (pool) in proportion to their queues, then within
     each municipality over its cells. Two uniforms per (pool, run) and (municipality, run)
-    are always consumed (fixed random-number layout)."""
+    are always consumed (fixed random-number layout).
+
+    Exactness: the offsets are multiples of 2^-10, so ``cumulative + offset`` is exact next
+    to any cumulative count below 2^13 (float32) or 2^42 (float64), and ``floor`` can only
+    cross a whole number where the exact value does. float32 is used when the largest pool
+    queue is at most 512: then every product ``cumulative * total`` is exact (< 2^24) and
+    the rounding error of the division (< 2^-13) stays below the gap ``q/W >= 2^-9`` that
+    keeps each share within its queue."""
     per_m = cells.sum(axis=0)  # (M, B)
-    phi_pool = rng.random(total.shape)
-    phi_m = rng.random(per_m.shape)
+    phi_pool = np.floor(rng.random(total.shape, dtype=F32) * F32(1024)) * F32(1 / 1024)
+    phi_m = np.floor(rng.random(per_m.shape, dtype=F32) * F32(1024)) * F32(1 / 1024)
+    pool_max = float(seg(per_m).max(initial=0.0))  # bounds every cumulative queue and total
+    dt = F32 if pool_max <= 512 else np.float64
     if seg.identity:
-        at_m = total
+        at_m = total.astype(dt)
     else:
-        at_m = np.empty_like(per_m)
+        at_m = np.empty(per_m.shape, dtype=dt)
+        pm = per_m.astype(dt)
         for s_i, (lo, hi) in enumerate(zip(seg.starts, seg.ends, strict=True)):
-            at_m[lo:hi] = _share(per_m[lo:hi], total[s_i], phi_pool[s_i])
-    return _share(cells, at_m, phi_m)
+            at_m[lo:hi] = _share(pm[lo:hi], total[s_i].astype(dt), phi_pool[s_i].astype(dt))
+    return np.asarray(_share(cells.astype(dt), at_m, phi_m.astype(dt)), dtype=F32)
 
 
 # ---------------------------------------------------------------- collectors
@@ -560,13 +569,20 @@ def run_batch(
     ).reshape(n_c, n)
     xv = x.reshape(n_c, g, m, bsz)
     xv_cg = x.reshape(n_c * g, m, bsz)
-    xg = np.empty((n_c, m, bsz), dtype=F32)
     if stochastic:
         flows = np.zeros((N_EDGES, n), dtype=F32)
     else:
         evf = np.zeros((EV_SRC.size, n), dtype=F32)
         flows = evf[:N_EDGES]
     fv = flows.reshape(N_EDGES, g, m, bsz)
+    fv_eg = flows.reshape(N_EDGES * g, m, bsz)
+    exit_rows = [int(e) * g + k for e in CARE_EXIT_EDGES for k in range(g)]
+    withdraw_rows = [
+        [int(e) * g + k for e in WITHDRAW_EDGES[p] for k in range(g)] for p in PRODUCTS
+    ]
+    stock_rows = [
+        [C_INDEX[c] * g + k for c in comps for k in range(g)] for comps in STOCK_OUTPUTS.values()
+    ]
     ev_into = [i for i in range(EV_SRC.size) if EV_DST[i] >= 0]
     out = np.zeros((len(OUTPUTS), units.count, bsz), dtype=F32)
     sums = np.zeros((len(OUTPUTS), units.count, t_count), dtype=np.float64)
@@ -663,10 +679,9 @@ def run_batch(
             qv = xv[pool.queues]  # (nq, G, M, B)
             if stochastic:
                 assert rng is not None
-                cells = qv.reshape(-1, m, bsz).astype(np.float64)  # (nq*G, M, B)
+                cells = qv.reshape(-1, m, bsz)  # (nq*G, M, B)
                 total = np.minimum(pool_seg[p_i](cells.sum(axis=0)), free)
-                a = _allocate(cells, pool_seg[p_i], total, rng)
-                a32 = a.astype(F32).reshape(qv.shape)
+                a32 = _allocate(cells, pool_seg[p_i], total, rng).reshape(qv.shape)
             else:
                 waiting = pool_seg[p_i](qv.reshape(-1, m, bsz).sum(axis=0))
                 total = np.minimum(waiting, free)
@@ -683,9 +698,9 @@ def run_batch(
         homes_t = homes[:, t : t + 1]
         if stochastic:
             assert rng is not None
-            cells = rv.reshape(-1, m, bsz).astype(np.float64)
+            cells = rv.reshape(-1, m, bsz)
             moved = np.minimum(cells.sum(axis=0), homes_t)
-            h32 = _allocate(cells, per_muni, moved, rng).astype(F32).reshape(rv.shape)
+            h32 = _allocate(cells, per_muni, moved, rng).reshape(rv.shape)
         else:
             ready_tot = rv.reshape(-1, m, bsz).sum(axis=0)
             moved32 = np.minimum(ready_tot, homes_t)
@@ -693,18 +708,15 @@ def run_batch(
         xv[ready_idx] -= h32
         homes_out = h32.reshape(-1, m, bsz).sum(axis=0)  # (M, B)
         # ---- outputs per municipality (M, B); region totals after
-        np.copyto(xg, xv[:, 0])
-        for k in range(1, g):
-            xg += xv[:, k]
-        for i, rows in enumerate(STOCK_OUTPUTS.values()):
-            _rowsum(xg, [C_INDEX[c] for c in rows], out=out[i, :m])
+        for i, rows in enumerate(stock_rows):
+            _rowsum(xv_cg, rows, out=out[i, :m])
         out[o_inflow, :m] = inflow.reshape(g, m, bsz).sum(axis=0)
         out[o_placements, :m] = placed.sum(axis=0)
-        out[o_outflow, :m] = fv[CARE_EXIT_EDGES].reshape(-1, m, bsz).sum(axis=0)
+        _rowsum(fv_eg, exit_rows, out=out[o_outflow, :m])
         out[o_outflow, :m] += homes_out
         out[o_home, :m] = homes_out
-        for p_i, prod in enumerate(PRODUCTS):
-            dep = fv[WITHDRAW_EDGES[prod]].reshape(-1, m, bsz).sum(axis=0)
+        for p_i, _prod in enumerate(PRODUCTS):
+            dep = _rowsum(fv_eg, withdraw_rows[p_i])
             dep += placed[p_i]
             queue = out[o_waiting[p_i], :m]
             if t == 0:
