@@ -73,7 +73,7 @@ def test_poisson_class_and_large_means() -> None:
     out = np.empty(N, np.float32)
     bits = rng.bit_generator.random_raw(N // 2).view(np.uint32)
     x = smp.Sampler(N).draw(
-        lam, np.ones(N, np.float32), np.zeros(N, np.uint32), bits, out, clip=False
+        lam, np.ones(N, np.float32), np.zeros(N, np.intp), bits, out, clip=False
     )
     assert abs(x.mean() - 2.5) < 0.02
     assert abs(x.var() - 2.5) < 0.06

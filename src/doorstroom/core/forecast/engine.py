@@ -250,7 +250,7 @@ class Regime:
     prog_q: F32Array  # (len(PROGRESS_EDGES), N) progress probability among those who stay
     pc: list[F32Array] = field(default_factory=list)  # per stage: conditional p (<= 0.5)
     flip: list[F32Array | None] = field(default_factory=list)  # per stage: 1 = complement
-    base: list[npt.NDArray[np.uint32]] = field(default_factory=list)  # sampler class rows
+    base: list[npt.NDArray[np.intp]] = field(default_factory=list)  # sampler class rows
 
 
 @dataclass(slots=True)
@@ -589,7 +589,7 @@ def run_batch(
     psrc = np.array([c for c, _, _ in PROGRESS_EDGES], dtype=np.intp)
     pdst = np.array([d for _, _, d in PROGRESS_EDGES], dtype=np.intp)
     ones = np.ones(n, dtype=F32)
-    poisson = np.zeros(n, dtype=np.uint32)
+    poisson = np.zeros(n, dtype=np.intp)
     inflow = np.empty(n, dtype=F32)
     bits_per_month = (N_EDGES + len(PROGRESS_EDGES) + 1) * n
     exposure = pl.exposure.transpose(0, 2, 1)[..., None].astype(F32)  # (T, G, M, 1)

@@ -95,22 +95,30 @@ class Sketch:
         self.slots = spec.bins + 2
         self.counts = np.zeros((t, o * u * self.slots), dtype=spec.dtype)
         self.runs = 0
-        self._inv = (1.0 / spec.width).astype(np.float32)
-        self._shift = (1.0 - spec.lo / spec.width).astype(np.float32)  # +1: underflow bin
-        self._offset = (np.arange(o * u, dtype=np.intp) * self.slots).reshape(o, u, 1)
-        self._sqrt = np.flatnonzero(spec.sqrt)
+        self._inv = np.ascontiguousarray(np.moveaxis(1.0 / spec.width, -1, 0), dtype=np.float32)
+        # slot = value / width - lo / width + 1 (slot 0: below the range) + the series' offset
+        shift = 1.0 - spec.lo / spec.width
+        self._shift = np.ascontiguousarray(np.moveaxis(shift, -1, 0), dtype=np.float32)
+        self._offset = (np.arange(o * u, dtype=np.float32) * self.slots).reshape(o, u, 1)
+        sq = np.flatnonzero(spec.sqrt)
+        if sq.size and not np.array_equal(sq, np.arange(sq[0], sq[-1] + 1)):
+            raise ValueError("square-root outputs must be consecutive")
+        self._sqrt = slice(int(sq[0]), int(sq[-1]) + 1) if sq.size else None
 
     def add(self, t: int, values: npt.NDArray[np.float32]) -> None:
         """``values`` (O, U, B): one month of a batch of B runs."""
         if t == 0:
             self.runs += values.shape[-1]
-        v = values * self._inv[:, :, t, None]
-        if self._sqrt.size:
-            v[self._sqrt] = np.sqrt(values[self._sqrt]) * self._inv[self._sqrt, :, t, None]
-        v += self._shift[:, :, t, None]
-        np.clip(v, 0, self.slots - 1, out=v)
+        inv = self._inv[t][:, :, None]
+        v = values * inv
+        if self._sqrt is not None:
+            sq = self._sqrt
+            np.sqrt(values[sq], out=v[sq])
+            v[sq] *= inv[sq]
+        v += self._shift[t][:, :, None]
+        np.clip(v, 0, self.slots - 1, out=v)  # scalar bounds: much faster than per series
+        v += self._offset
         idx = v.astype(np.intp)
-        idx += self._offset
         self.counts[t] += np.bincount(idx.reshape(-1), minlength=self.counts.shape[1]).astype(
             self.counts.dtype
         )

@@ -157,7 +157,7 @@ def table_error() -> float:
     return float(np.max(np.abs(mean[:, ok] - mu[ok]) / mu[ok]))
 
 
-def class_base(p: F32Array, u: npt.NDArray[np.float64]) -> U32Array:
+def class_base(p: F32Array, u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     """Row offset (class * ROWS) for each probability ``p``: the grid class just below or
     above ``p``, chosen with ``u`` (uniform) so that the class is ``p`` on average."""
     grid = np.asarray(P_GRID)
@@ -166,7 +166,7 @@ def class_base(p: F32Array, u: npt.NDArray[np.float64]) -> U32Array:
     lo = hi - 1
     w = (pc - grid[lo]) / (grid[hi] - grid[lo])
     cls = np.where(u < w, hi, lo)
-    return (cls * ROWS * COLS).astype(np.uint32)
+    return (cls * ROWS * COLS).astype(np.intp)
 
 
 POISSON_BASE = 0  # class 0 is Poisson
@@ -185,12 +185,13 @@ class Sampler:
         self._t2 = np.empty(size, U32)
         self._e = np.empty(size, U32)
         self._b = np.empty(size, bool)
+        self._ki = np.empty(size, np.intp)
 
     def draw(
         self,
         n: F32Array,
         p: F32Array,
-        base: U32Array,
+        base: npt.NDArray[np.intp],
         bits: U32Array,
         out: F32Array,
         *,
@@ -199,13 +200,14 @@ class Sampler:
         """``out = Binomial(n, p)`` (or Poisson(n p) for class 0 rows); all arrays 1-D of
         equal length <= size; ``bits`` uniform 32-bit words (consumed one per draw)."""
         k = n.size
-        mu, key, t1, t2, e, b = (
+        mu, key, t1, t2, e, b, ki = (
             self._mu[:k],
             self._key[:k],
             self._t1[:k],
             self._t2[:k],
             self._e[:k],
             self._b[:k],
+            self._ki[:k],
         )
         np.multiply(n, p, out=mu)
         # randomised rounding of mu to its grid row: add 10 random bits just below the row
@@ -215,10 +217,10 @@ class Sampler:
         np.add(mu.view(U32), t2, out=key)
         np.right_shift(key, SHIFT - 6, out=key)  # row * 64 (and 6 fraction bits, cleared:)
         np.bitwise_and(key, ~np.uint32(0x3F), out=key)
-        np.add(key, base, out=key)  # base: class * ROWS * 64
+        np.add(key, base, out=ki)  # base: class * ROWS * 64; an intp index for take
         np.right_shift(bits, 26, out=t1)  # column
-        np.bitwise_or(key, t1, out=key)
-        np.take(self.tab, key, out=e, mode="clip")  # mu >= 32 is redrawn below
+        np.bitwise_or(ki, t1, out=ki)
+        np.take(self.tab, ki, out=e, mode="clip")  # mu >= 32 is redrawn below
         np.bitwise_and(bits, 0xFFFF, out=t2)
         np.right_shift(e, 15, out=key)
         np.greater(key, t2, out=b)  # keep the column?
@@ -238,7 +240,7 @@ class Sampler:
         idx: npt.NDArray[np.intp],
         n: F32Array,
         p: F32Array,
-        base: U32Array,
+        base: npt.NDArray[np.intp],
         bits: U32Array,
         out: F32Array,
     ) -> None:
