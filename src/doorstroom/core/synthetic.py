@@ -77,6 +77,11 @@ class RegionSpec:
     name: str
     centre: str
     municipalities: tuple[MunicipalitySpec, ...]
+    code: str = ""  # the region's key in the event log (default: its name)
+
+    @property
+    def key(self) -> str:
+        return self.code or self.name
 
     @property
     def population(self) -> int:
@@ -628,7 +633,7 @@ def generate(
     start = history_start - timedelta(days=int(365.25 * p.burn_in_years))
     own = [m.code for r in regions for m in r.municipalities]
     codes = list(dict.fromkeys([*own, *municipalities]))
-    builder = EventLogBuilder(codes, [r.name for r in regions])
+    builder = EventLogBuilder(codes, [r.key for r in regions])
     root = np.random.default_rng(seed)
     facilities: list[FacilitySpec] = []
     next_client, next_facility = 1, 1
