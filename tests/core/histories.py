@@ -96,3 +96,45 @@ def spells_of(*histories: tuple[date, History]) -> Spells:
         project(history.events, birth_date=birth)  # every history here is valid
         builder.add_history(index, history.events)
     return derive_spells(builder.build(facilities()))
+
+
+D = date.fromisoformat
+
+
+def small_world() -> Spells:
+    """The world of tests/core/test_metrics.py (its docstring tells the story)."""
+    a = (
+        History()
+        .apply("2025-01-10", origin="GM1952")
+        .decide("2025-01-20", "bw_intramural")
+        .wait("2025-01-20", "bw_intramural")
+        .place("2025-02-10", 1)
+        .add(EventType.READY_TO_MOVE_ON, "2025-04-01")
+        .exit("2025-05-31", "home_origin", "GM1952")
+    )
+    b = (
+        History()
+        .apply("2025-01-31", origin="GM0014", channel="gp")
+        .decide("2025-02-05", "bt_cluster")
+        .wait("2025-02-05", "bt_cluster")
+        .place("2025-03-31", 2)
+    )
+    c = (
+        History()
+        .apply("2025-02-15", origin="GM0014", channel="self")
+        .decide("2025-02-20", "ambulant")
+    )
+    d = (
+        History()
+        .apply("2024-06-01", origin="GM0047", channel="mental_health")
+        .decide("2024-06-10", "bw_intramural")
+        .wait("2024-06-10", "bw_intramural")
+        .place("2024-07-01", 1)
+        .place("2025-03-15", 4, EventType.TRANSFER)
+        .exit("2025-06-01", "family")
+        .apply("2025-06-10", origin="GM0047", channel="mental_health")
+        .add(EventType.RETURN, "2025-06-10", months_since_exit=0)
+    )
+    return spells_of(
+        (D("2004-06-01"), a), (D("1985-01-01"), b), (D("1995-01-01"), c), (D("1975-01-01"), d)
+    )

@@ -84,37 +84,62 @@ SCHEMA: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Months:
-    """Calendar months from ``first`` to the month of ``as_of`` (inclusive)."""
+    """The periods figures are given for: calendar months (the usual), calendar years, or
+    one window. Each period runs from its start to its last day; the last period ends at the
+    as-of date. Stocks are counted on the last day of each period."""
 
     starts: tuple[date, ...]
+    last_days: tuple[date, ...]
     as_of: date
 
     @classmethod
     def between(cls, first: date, as_of: date) -> Months:
+        """Every calendar month from the month of ``first`` to the month of ``as_of``."""
         starts = []
         y, m = first.year, first.month
         while (y, m) <= (as_of.year, as_of.month):
             starts.append(date(y, m, 1))
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return cls(tuple(starts), as_of)
+        last = [min(_add_months(s, 1) - timedelta(days=1), as_of) for s in starts]
+        return cls(tuple(starts), tuple(last), as_of)
+
+    @classmethod
+    def years(cls, first_year: int, as_of: date) -> Months:
+        """Calendar years from ``first_year`` to the year of ``as_of`` (the last one partial)."""
+        starts = [date(y, 1, 1) for y in range(first_year, as_of.year + 1)]
+        last = [min(date(s.year, 12, 31), as_of) for s in starts]
+        return cls(tuple(starts), tuple(last), as_of)
+
+    @classmethod
+    def window(cls, first: date, last: date) -> Months:
+        """One period from ``first`` to ``last`` (e.g. the last twelve months)."""
+        return cls((first,), (last,), last)
 
     def __len__(self) -> int:
         return len(self.starts)
 
     @property
     def ends(self) -> list[date]:
-        """The day a stock is counted: the last day of the month, or the as-of date."""
-        result = []
-        for start in self.starts:
-            nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-            result.append(min(nxt - timedelta(days=1), self.as_of))
-        return result
+        """The day a stock is counted: the last day of each period."""
+        return list(self.last_days)
 
     def start_days(self) -> NDArray[np.int64]:
         return np.array([d.toordinal() - EPOCH_ORDINAL for d in self.starts], dtype=np.int64)
 
     def end_days(self) -> NDArray[np.int64]:
-        return np.array([d.toordinal() - EPOCH_ORDINAL for d in self.ends], dtype=np.int64)
+        return np.array([d.toordinal() - EPOCH_ORDINAL for d in self.last_days], dtype=np.int64)
+
+    def assign(self, frame: pl.DataFrame, day: str) -> pl.DataFrame:
+        """The rows whose ``day`` falls in a period, with that period's start as ``month``."""
+        frame = frame.filter(pl.col(day).is_not_null())
+        if frame.height == 0:
+            return frame.with_columns(pl.lit(None, dtype=pl.Date).alias("month"))
+        days = frame[day].cast(pl.Int32).to_numpy().astype(np.int64)
+        index = np.searchsorted(self.start_days(), days, side="right") - 1
+        inside = (index >= 0) & (days <= self.end_days()[np.maximum(index, 0)])
+        starts = pl.Series(list(self.starts), dtype=pl.Date)
+        picked = starts.gather(np.maximum(index, 0)[inside])
+        return frame.filter(pl.Series(inside)).with_columns(picked.alias("month"))
 
 
 @dataclass(frozen=True)
@@ -262,10 +287,6 @@ def _cube_to_rows(
     )
 
 
-def _month_of(column: str) -> pl.Expr:
-    return pl.col(column).dt.truncate("1mo").alias("month")
-
-
 def _count(
     frame: pl.DataFrame,
     months: Months,
@@ -276,13 +297,8 @@ def _count(
     category: str | None = None,
 ) -> pl.DataFrame:
     """Counts of events per month, per municipality x category, with margins."""
-    frame = frame.filter(
-        pl.col(day).is_not_null()
-        & (pl.col(day) >= months.starts[0])
-        & (pl.col(day) <= months.as_of)
-    )
-    base = frame.select(
-        _month_of(day),
+    base = months.assign(frame, day).select(
+        "month",
         pl.col(municipality).fill_null(UNKNOWN).alias("municipality"),
         (pl.col(category).cast(pl.String).fill_null(UNKNOWN) if category else pl.lit("")).alias(
             "category"
@@ -333,13 +349,8 @@ def _quantiles(
     category: str | None = None,
 ) -> pl.DataFrame:
     """Median, 90th percentile and number of durations per month (and margins)."""
-    frame = frame.filter(
-        pl.col(day).is_not_null()
-        & (pl.col(day) >= months.starts[0])
-        & (pl.col(day) <= months.as_of)
-    )
-    base = frame.select(
-        _month_of(day),
+    base = months.assign(frame, day).select(
+        "month",
         pl.col(municipality).fill_null(UNKNOWN).alias("municipality"),
         (pl.col(category).cast(pl.String).fill_null(UNKNOWN) if category else pl.lit("")).alias(
             "category"
@@ -622,16 +633,13 @@ def _return_rates(all_episodes: pl.DataFrame, exits: pl.DataFrame, months: Month
         .with_columns(pl.col("applied").shift(-1).over("client").alias("next_applied"))
         .select("client", "episode", "next_applied")
     )
-    frame = exits.join(next_application, on=["client", "episode"], how="left").filter(
-        (pl.col("day") >= months.starts[0]) & (pl.col("day") <= months.as_of)
-    )
+    frame = months.assign(exits.join(next_application, on=["client", "episode"], how="left"), "day")
     out = []
     for window in RETURN_WINDOWS:
         returned = pl.col("next_applied").is_not_null() & (
             pl.col("next_applied") <= pl.col("day").dt.offset_by(f"{window}mo")
         )
         flagged = frame.with_columns(
-            _month_of("day"),
             returned.alias("returned"),
             pl.col("origin").fill_null(UNKNOWN).alias("municipality"),
         )
