@@ -330,3 +330,15 @@ def test_spells_agree_with_the_fold_on_generated_histories(
     data = synthetic.generate([REGION], end=date(2026, 6, 30), years=3, seed=seed, params=params)
     assert data.clients > 50
     assert_agrees_with_fold(data)
+
+
+def test_spells_survive_storage() -> None:
+    from doorstroom.core.eventlog import spells_from_bytes, spells_to_bytes
+
+    data = synthetic.generate([REGION], end=date(2026, 6, 30), years=2, seed=4)
+    spells = derive_spells(data.log)
+    back = spells_from_bytes(spells_to_bytes(spells))
+    for name in ("episodes", "waits", "stays", "ready", "exits", "facilities"):
+        assert getattr(back, name).equals(getattr(spells, name)), name
+    assert (back.municipalities, back.regions) == (spells.municipalities, spells.regions)
+    assert (back.first_day, back.last_day) == (spells.first_day, spells.last_day)

@@ -695,3 +695,48 @@ def facility_frame(log: EventLog) -> pl.DataFrame:
             "region": _codes(f.region, log.regions),
         }
     )
+
+
+# ---------------------------------------------------------------- storage
+_FRAMES = ("episodes", "waits", "stays", "ready", "exits", "facilities")
+
+
+def spells_to_bytes(spells: Spells) -> bytes:
+    """The spells as one file (a zip of Arrow IPC frames and a JSON header)."""
+    import io
+    import json
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        header = {
+            "municipalities": list(spells.municipalities),
+            "regions": list(spells.regions),
+            "first_day": spells.first_day.isoformat() if spells.first_day else None,
+            "last_day": spells.last_day.isoformat() if spells.last_day else None,
+        }
+        archive.writestr("header.json", json.dumps(header))
+        for name in _FRAMES:
+            frame_buffer = io.BytesIO()
+            getattr(spells, name).write_ipc(frame_buffer, compression="lz4")
+            archive.writestr(f"{name}.arrow", frame_buffer.getvalue())
+    return buffer.getvalue()
+
+
+def spells_from_bytes(data: bytes) -> Spells:
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        header = json.loads(archive.read("header.json"))
+        frames = {
+            name: pl.read_ipc(io.BytesIO(archive.read(f"{name}.arrow"))) for name in _FRAMES
+        }
+    return Spells(
+        **frames,
+        municipalities=tuple(header["municipalities"]),
+        regions=tuple(header["regions"]),
+        first_day=date.fromisoformat(header["first_day"]) if header["first_day"] else None,
+        last_day=date.fromisoformat(header["last_day"]) if header["last_day"] else None,
+    )
