@@ -226,7 +226,13 @@ def _description(given: StrOrPromise | None, default: str) -> str:
 
 def _alternative(table: Table, chart_id: str, notes: Sequence[str] = ()) -> Table:
     """The table shown under the chart: its own id (the page may show the table too)."""
-    return replace(table, id=f"{chart_id}-table", notes=[*table.notes, *notes])
+    return replace(
+        table,
+        id=f"{chart_id}-table",
+        title=_("%(title)s (table of the chart)") % {"title": table.title},
+        caption_visible=False,  # the summary above it says "Table: <title>"
+        notes=[*table.notes, *notes],
+    )
 
 
 # ------------------------------------------------------------------ line chart
