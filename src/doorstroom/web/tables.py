@@ -183,12 +183,17 @@ class Table:
         return self.suppression is not None and self.suppression.any_hidden
 
     # ------------------------------------------------------------------ display
-    def cells(self, row: Row) -> list[Cell]:
+    def cells(self, row: Row, separators: Separators | None = None) -> list[Cell]:
+        separators = separators or Separators.current()
         out = []
         for i, column in enumerate(self.columns):
             value = row.cells.get(column.key)
             status = self.status(row.key, column.key)
-            text = self._mark(row.key, column.key) if status.hidden else format_value(value, column)
+            text = (
+                self._mark(row.key, column.key)
+                if status.hidden
+                else format_value(value, column, separators)
+            )
             out.append(Cell(text, column, value, status, row_header=self.row_header and i == 0))
         return out
 
@@ -259,21 +264,22 @@ class Table:
             )
         parts.append("</tr></thead>")
         parts.append('<tbody class="utrecht-table__body">')
-        parts.extend(self._html_row(r) for r in self.body_rows)
+        separators = Separators.current()
+        parts.extend(self._html_row(r, separators) for r in self.body_rows)
         parts.append("</tbody>")
         if self.footer_rows:
             parts.append('<tfoot class="utrecht-table__footer">')
-            parts.extend(self._html_row(r, total=True) for r in self.footer_rows)
+            parts.extend(self._html_row(r, separators, total=True) for r in self.footer_rows)
             parts.append("</tfoot>")
         parts.append("</table></div>")
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
-    def _html_row(self, row: Row, *, total: bool = False) -> str:
+    def _html_row(self, row: Row, separators: Separators, *, total: bool = False) -> str:
         classes = "utrecht-table__row"
         if total or row.sum_of is not None:
             classes += " ds-table__row--total"
         out = [f'<tr class="{classes}">']
-        for cell in self.cells(row):
+        for cell in self.cells(row, separators):
             tag = "th" if cell.row_header else "td"
             css = "utrecht-table__header-cell" if cell.row_header else "utrecht-table__cell"
             if cell.column.alignment == "end":
@@ -400,7 +406,31 @@ def protect_cells(table: Table, policy: Policy) -> Suppression[CellKey]:
 
 
 # ------------------------------------------------------------------ formatting
-def format_value(value: Any, column: Column) -> str:
+@dataclass(frozen=True, slots=True)
+class Separators:
+    """The active language's decimal and thousands separators (looked up once per table:
+    Django's number_format looks them up for every number)."""
+
+    decimal: str
+    thousands: str
+
+    @classmethod
+    def current(cls) -> Separators:
+        return cls(
+            str(formats.get_format("DECIMAL_SEPARATOR")),
+            str(formats.get_format("THOUSAND_SEPARATOR")),
+        )
+
+    def number(self, value: Any, places: int) -> str:
+        """Grouped by thousands, rounded half away from zero: 1.234,5 (nl) / 1,234.5 (en)."""
+        if isinstance(value, int) and not isinstance(value, bool) and places == 0:
+            text = f"{value:,}"
+        else:
+            text = f"{_rounded(value, places):,.{places}f}"
+        return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousands)
+
+
+def format_value(value: Any, column: Column, separators: Separators | None = None) -> str:
     """Dutch (or the active language's) formatting for the screen: 1.234,5 · € 12,50 ·
     12,5% · jan 2024."""
     if value is None:
@@ -411,8 +441,9 @@ def format_value(value: Any, column: Column) -> str:
     if kind == "month":
         return formats.date_format(value, "b Y")
     places = column.places
-    number = _rounded(_scaled(value) if kind == "percent" else value, places)
-    text = formats.number_format(number, places, force_grouping=True)
+    text = (separators or Separators.current()).number(
+        _scaled(value) if kind == "percent" else value, places
+    )
     if kind == "percent":
         return text + "%"
     if kind == "money":
@@ -524,6 +555,7 @@ def to_xlsx(
     header_border = Border(bottom=Side(style="thin", color="1A1A1A"))
     right = Alignment(horizontal="right")
     used_names: set[str] = set()
+    seps = Separators.current()
     for table in tables:
         sheet = workbook.create_sheet(_sheet_name(str(table.title), used_names))
         _put(sheet, 1, 1, str(table.title)).font = Font(bold=True, size=14)
@@ -559,7 +591,7 @@ def to_xlsx(
                     cell.number_format = _excel_format(column)
                     if column.kind == "text" and row.level:
                         cell.alignment = Alignment(indent=min(row.level, 4))
-                    widths[j - 1] = max(widths[j - 1], len(format_value(value, column)))
+                    widths[j - 1] = max(widths[j - 1], len(format_value(value, column, seps)))
                 if is_total:
                     cell.font = bold
         notes = table.all_notes()

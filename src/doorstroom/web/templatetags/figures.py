@@ -3,7 +3,7 @@
     {% table t %}                      the table, its notes
     {% table t downloads=True %}       ... plus "Download als Excel / CSV" for this table
     {% downloads tables %}             "Alle tabellen downloaden (Excel)": one workbook
-    {% chart c %}                      a chart with its table alternative
+    {{ c }}                            a chart (web/charts.py) with its table alternative
 
 Download links keep the page's query string (its filters); the view answers them with
 ``doorstroom.web.tables.export_response``.
