@@ -131,3 +131,13 @@ def test_empty_selection_gives_no_rows_but_no_error(world: Spells) -> None:
     nobody = metrics.compute(world, MONTHS, metrics.Filters(municipalities=frozenset({"GM9999"})))
     assert nobody.series("stock_in_care") == [None] * 6
     assert nobody.table.filter(nobody.table["metric"] == "applications").height == 0
+
+
+def test_quarters_and_years_aggregate_the_same_events(world: Spells) -> None:
+    quarters = metrics.Months.quarters(D("2025-01-01"), D("2025-06-15"))
+    assert quarters.starts == (D("2025-01-01"), D("2025-04-01"))
+    assert quarters.last_days == (D("2025-03-31"), D("2025-06-15"))
+    q = metrics.compute(world, quarters, metrics=["applications", "exits", "stock_in_care"])
+    assert q.series("applications") == [3, 1]
+    assert q.series("exits") == [0, 2]
+    assert q.series("stock_in_care") == [3, 1]  # at 31 March and at 15 June

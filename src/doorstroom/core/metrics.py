@@ -50,7 +50,7 @@ bt_places_per_10k          bt_places per 10,000 inhabitants (when populations ar
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -108,6 +108,17 @@ class Months:
         """Calendar years from ``first_year`` to the year of ``as_of`` (the last one partial)."""
         starts = [date(y, 1, 1) for y in range(first_year, as_of.year + 1)]
         last = [min(date(s.year, 12, 31), as_of) for s in starts]
+        return cls(tuple(starts), tuple(last), as_of)
+
+    @classmethod
+    def quarters(cls, first: date, as_of: date) -> Months:
+        """Calendar quarters from the quarter of ``first`` to that of ``as_of``."""
+        starts = []
+        y, q = first.year, (first.month - 1) // 3
+        while (y, q) <= (as_of.year, (as_of.month - 1) // 3):
+            starts.append(date(y, 3 * q + 1, 1))
+            y, q = (y + 1, 0) if q == 3 else (y, q + 1)
+        last = [min(_add_months(s, 3) - timedelta(days=1), as_of) for s in starts]
         return cls(tuple(starts), tuple(last), as_of)
 
     @classmethod
@@ -182,33 +193,35 @@ class Filters:
 class Figures:
     table: pl.DataFrame
     months: Months
+    _index: dict[str, dict[tuple[date, str, str], float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def _metric(self, metric: str) -> dict[tuple[date, str, str], float]:
+        """(month, municipality, category) -> value of one metric, built once."""
+        index = self._index.get(metric)
+        if index is None:
+            rows = self.table.filter(pl.col("metric") == metric).select(
+                "month", "municipality", "category", "value"
+            )
+            index = {(m, mun, cat): v for m, mun, cat, v in rows.iter_rows()}
+            self._index[metric] = index
+        return index
 
     def series(
         self, metric: str, *, municipality: str = "", category: str = ""
     ) -> list[float | None]:
         """One metric as a list over the months (None where there is no value)."""
-        rows = self.table.filter(
-            (pl.col("metric") == metric)
-            & (pl.col("municipality") == municipality)
-            & (pl.col("category") == category)
-        )
-        values = dict(zip(rows["month"].to_list(), rows["value"].to_list(), strict=True))
-        return [values.get(m) for m in self.months.starts]
+        index = self._metric(metric)
+        return [index.get((m, municipality, category)) for m in self.months.starts]
 
     def value(
         self, metric: str, month: date, *, municipality: str = "", category: str = ""
     ) -> float | None:
-        rows = self.table.filter(
-            (pl.col("metric") == metric)
-            & (pl.col("month") == month)
-            & (pl.col("municipality") == municipality)
-            & (pl.col("category") == category)
-        )
-        return float(rows["value"][0]) if len(rows) else None
+        return self._metric(metric).get((month, municipality, category))
 
     def categories(self, metric: str) -> list[str]:
-        rows = self.table.filter((pl.col("metric") == metric) & (pl.col("category") != ""))
-        return sorted(set(rows["category"].to_list()))
+        return sorted({cat for (_m, _mun, cat) in self._metric(metric) if cat != ""})
 
 
 # ---------------------------------------------------------------- helpers

@@ -49,12 +49,18 @@ class LoadResult:
 
 
 def region_office(region: Region) -> Organisation:
-    org, _ = Organisation.objects.get_or_create(
-        region=region,
-        kind=OrganisationKind.REGION_OFFICE,
-        defaults={"name": f"Regio {region.name} — Bureau Beschermd Wonen en Opvang"},
+    office = (
+        Organisation.objects.filter(region=region, kind=OrganisationKind.REGION_OFFICE)
+        .order_by("pk")
+        .first()
     )
-    return org
+    if office is None:
+        office = Organisation.objects.create(
+            region=region,
+            kind=OrganisationKind.REGION_OFFICE,
+            name=f"Regio {region.name} — Bureau Beschermd Wonen en Opvang",
+        )
+    return office
 
 
 def _system_user(region: Region, office: Organisation) -> User:
@@ -222,6 +228,7 @@ def _responsible(history: Sequence[Any]) -> str:
 
 def _set_last_events() -> None:
     from django.db.models import Max, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
     last = (
         JourneyEvent.objects.filter(client=OuterRef("client"))
@@ -229,7 +236,7 @@ def _set_last_events() -> None:
         .annotate(last=Max("pk"))
         .values("last")
     )
-    ClientState.objects.filter(last_event=0).update(last_event=Subquery(last))
+    ClientState.objects.filter(last_event=0).update(last_event=Coalesce(Subquery(last), 0))
 
 
 def demo_synthetic_data(

@@ -20,7 +20,7 @@ from doorstroom.accounts.acting import member
 from doorstroom.accounts.permissions import rule
 from doorstroom.audit.services import Actor
 from doorstroom.core import metrics
-from doorstroom.core.kpi import KPIS, Status, TargetError
+from doorstroom.core.kpi import Status, TargetError
 from doorstroom.core.roles import Role
 from doorstroom.monitor import presentation as p
 from doorstroom.monitor import selectors, services
@@ -87,9 +87,9 @@ def _inflow_targets(user: Any, state: selectors.Current, code: str) -> list[Targ
             continue
         if progress.goal is None:
             continue
-        label = _("Target %(year)s: %(kpi)s") % {
+        label = _("Target %(year)s: %(kpi)s, per month") % {
             "year": target.target_year,
-            "kpi": KPIS[target.kpi].label and target.get_kpi_display(),
+            "kpi": target.get_kpi_display(),
         }
         result.append(Target(label, progress.goal / 12, at=date(target.target_year, 12, 1)))
     return result
@@ -103,6 +103,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     monthly = selectors.figures(state, filters, periods, populations=s["populations"])
     two = selectors.figures(
         state, filters, p.two_year_grid(s["last_day"]), populations=s["populations"]
+    )
+    quarterly = selectors.figures(
+        state,
+        filters,
+        metrics.Months.quarters(s["first"], s["last_day"]),
+        metric_names=["applications", "exits"],
     )
     yearly = selectors.figures(
         state,
@@ -118,30 +124,38 @@ def overview(request: HttpRequest) -> HttpResponse:
             keys.ratios,
             p.in_care_table(monthly),
             p.inflow_table(monthly),
-            p.channel_table(monthly),
+            p.channel_table(quarterly),
             p.waiting_table(monthly),
             p.waiting_time_table(monthly),
             p.throughflow_table(monthly),
-            p.outflow_table(monthly),
+            p.outflow_table(quarterly),
             p.capacity_table(monthly),
             p.returns_table(yearly),
         ],
     )
-    if response := export_response(request, tables, filename="regiomonitor", title=_("Regional monitor")):
+    if response := export_response(
+        request, tables, filename="regiomonitor", title=_("Regional monitor")
+    ):
         return response
-    t = {table.id: table for table in tables}
+    t = {table.id.replace("-", "_"): table for table in tables}
     charts = {
-        "in_care": p.in_care_chart(t["in-care"]),
+        "in_care": p.in_care_chart(t["in_care"]),
         "inflow": p.inflow_chart(t["inflow"], _inflow_targets(user, state, s["municipality"])),
         "waiting": p.waiting_chart(t["waiting"]),
-        "waiting_time": p.waiting_time_chart(t["waiting-time"]),
+        "waiting_time": p.waiting_time_chart(t["waiting_time"]),
         "throughflow": p.throughflow_chart(t["throughflow"]),
         "outflow": p.outflow_chart(t["outflow"]),
     }
     return render(
         request,
         "monitor/overview.html",
-        {**s, "tables": tables, "t": t, "charts": charts, "protected": not selectors.sees_small_counts(user)},
+        {
+            **s,
+            "tables": tables,
+            "t": t,
+            "charts": charts,
+            "protected": not selectors.sees_small_counts(user),
+        },
     )
 
 
@@ -152,12 +166,16 @@ def municipalities(request: HttpRequest) -> HttpResponse:
     last_day = s["last_day"]
     window = metrics.Months.window(p._minus_year(last_day) + timedelta(days=1), last_day)
     filters = metrics.Filters(
-        regions=s["filters"].regions, age_bands=s["filters"].age_bands, products=s["filters"].products
+        regions=s["filters"].regions,
+        age_bands=s["filters"].age_bands,
+        products=s["filters"].products,
     )
     figures = selectors.figures(state, filters, window, populations=s["all_populations"])
     names = [(m.code, m.name) for m in s["municipalities"]]
     (table,) = _protect(user, [p.comparison_table(figures, names, s["all_populations"])])
-    if response := export_response(request, [table], filename="gemeenten", title=_("Municipalities compared")):
+    if response := export_response(
+        request, [table], filename="gemeenten", title=_("Municipalities compared")
+    ):
         return response
     indicator = s["data"].get("indicator") or "applications_per_10k"
     return render(
