@@ -20,7 +20,12 @@ def drenthe(db: Any) -> Side:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    """Snapshots are cached per process by id; test databases reuse ids."""
+def _fresh_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots and pages are cached per process by id; test databases reuse ids."""
+    from django.core.cache import cache
+
     selectors._spells.clear()
     selectors._figures.clear()
+    selectors.forget_version()
+    cache.clear()
+    monkeypatch.setattr(selectors, "VERSION_TTL", 0.0)  # tests change the log in between

@@ -10,13 +10,14 @@ date until it is done. Without any snapshot the first one is made on the spot.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from doorstroom.core import kpi as core_kpi
 from doorstroom.core import metrics
@@ -48,7 +49,7 @@ def current() -> Current:
     from doorstroom.monitor.tasks import refresh
 
     latest = MonitorSnapshot.objects.defer("data").first()
-    version = log_version()
+    version = _version()
     if latest is None:
         from doorstroom.monitor.services import snapshot_refresh
 
@@ -65,6 +66,26 @@ def current() -> Current:
             _spells.clear()  # one snapshot in memory per process
             _spells[latest.pk] = spells
     return Current(latest.pk, spells, latest.as_of, latest.created_at, stale)
+
+
+VERSION_TTL = 5.0  # seconds: how often a process looks whether the event log moved on
+_version_seen: tuple[float, str] = (0.0, "")
+
+
+def _version() -> str:
+    global _version_seen
+    now = time.monotonic()
+    seen_at, version = _version_seen
+    if now - seen_at > VERSION_TTL or not version:
+        version = log_version()
+        _version_seen = (now, version)
+    return version
+
+
+def forget_version() -> None:
+    """Look at the event log again on the next request (tests, after a refresh)."""
+    global _version_seen
+    _version_seen = (0.0, "")
 
 
 def region_slug(user: Any) -> str:
@@ -149,6 +170,12 @@ def populations(user: Any) -> dict[str, int]:
 
 def targets(user: Any) -> list[MonitorTarget]:
     return list(scope(user, MonitorTarget.objects.select_related("municipality")))
+
+
+def targets_stamp(user: Any) -> str:
+    """Changes when a target of the user's region is added, changed or removed."""
+    rows = scope(user, MonitorTarget.objects.all()).aggregate(n=Count("pk"), last=Max("updated_at"))
+    return f"{rows['n']}:{rows['last']}"
 
 
 def target_get(user: Any, pk: int) -> MonitorTarget | None:

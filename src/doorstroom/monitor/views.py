@@ -7,12 +7,17 @@ build tables and charts, and apply disclosure control for roles without client a
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +43,7 @@ MONITOR_ROLES = (
     Role.ADMINISTRATOR,
 )
 TARGET_EDITORS = (Role.POLICY_ADVISOR,)
+CACHE_SECONDS = 3600  # a new snapshot or target makes a new key anyway
 
 
 def _protect(user: Any, tables: list[Table]) -> list[Table]:
@@ -95,9 +101,7 @@ def _inflow_targets(user: Any, state: selectors.Current, code: str) -> list[Targ
     return result
 
 
-@rule(*MONITOR_ROLES)
-def overview(request: HttpRequest) -> HttpResponse:
-    s = _selection(request)
+def _overview_tables(s: dict[str, Any]) -> list[Table]:
     user, state, filters = s["user"], s["state"], s["filters"]
     periods = metrics.Months.between(s["first"], s["last_day"])
     monthly = selectors.figures(state, filters, periods, populations=s["populations"])
@@ -117,7 +121,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         metric_names=["returns", "return_rate", "exits"],
     )
     keys = p.key_figures(two)
-    tables = _protect(
+    return _protect(
         user,
         [
             keys.counts,
@@ -133,29 +137,64 @@ def overview(request: HttpRequest) -> HttpResponse:
             p.returns_table(yearly),
         ],
     )
-    if response := export_response(
-        request, tables, filename="regiomonitor", title=_("Regional monitor")
-    ):
-        return response
-    t = {table.id.replace("-", "_"): table for table in tables}
-    charts = {
-        "in_care": p.in_care_chart(t["in_care"]),
-        "inflow": p.inflow_chart(t["inflow"], _inflow_targets(user, state, s["municipality"])),
-        "waiting": p.waiting_chart(t["waiting"]),
-        "waiting_time": p.waiting_time_chart(t["waiting_time"]),
-        "throughflow": p.throughflow_chart(t["throughflow"]),
-        "outflow": p.outflow_chart(t["outflow"]),
-    }
+
+
+def _cache_key(request: HttpRequest, name: str, s: dict[str, Any]) -> str:
+    """Pages depend on the snapshot, the filters, the protection, the language and the
+    region's targets only: the rendered figures are cached on those."""
+    query = "&".join(
+        f"{k}={v}" for k, v in sorted(request.GET.items()) if k not in ("export", "table")
+    )
+    stamp = selectors.targets_stamp(s["user"])
+    raw = "|".join(
+        [
+            name,
+            str(s["state"].snapshot_id),
+            selectors.region_slug(s["user"]),
+            str(selectors.sees_small_counts(s["user"])),
+            get_language() or "",
+            stamp,
+            query,
+        ]
+    )
+    return "monitor:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+@rule(*MONITOR_ROLES)
+def overview(request: HttpRequest) -> HttpResponse:
+    s = _selection(request)
+    if request.GET.get("export"):
+        tables = _overview_tables(s)
+        response = export_response(
+            request, tables, filename="regiomonitor", title=_("Regional monitor")
+        )
+        if response is not None:
+            return response
+    key = _cache_key(request, "overview", s)
+    body = cache.get(key)
+    if body is None:
+        tables = _overview_tables(s)
+        t = {table.id.replace("-", "_"): table for table in tables}
+        charts = {
+            "in_care": p.in_care_chart(t["in_care"]),
+            "inflow": p.inflow_chart(
+                t["inflow"], _inflow_targets(s["user"], s["state"], s["municipality"])
+            ),
+            "waiting": p.waiting_chart(t["waiting"]),
+            "waiting_time": p.waiting_time_chart(t["waiting_time"]),
+            "throughflow": p.throughflow_chart(t["throughflow"]),
+            "outflow": p.outflow_chart(t["outflow"]),
+        }
+        body = render_to_string(
+            "monitor/_overview_body.html",
+            {"tables": tables, "t": t, "charts": charts},
+            request=request,
+        )
+        cache.set(key, body, CACHE_SECONDS)
     return render(
         request,
         "monitor/overview.html",
-        {
-            **s,
-            "tables": tables,
-            "t": t,
-            "charts": charts,
-            "protected": not selectors.sees_small_counts(user),
-        },
+        {**s, "body": mark_safe(body), "protected": not selectors.sees_small_counts(s["user"])},  # noqa: S308
     )
 
 
