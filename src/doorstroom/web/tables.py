@@ -689,7 +689,7 @@ def export_response(
         raise Http404("nothing to export")
     selected = [for_export(t) for t in selected]
     stamp = timezone.localdate().isoformat()
-    name = _slug(filename)
+    name = slug(filename)
     if fmt == "csv":
         if len(selected) != 1:
             return HttpResponseBadRequest(_("Choose one table for a CSV download."))
@@ -704,7 +704,8 @@ def export_response(
     return response
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A safe file name part: lower-case letters, digits, - and _."""
     return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "export"
 
 
