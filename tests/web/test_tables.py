@@ -168,6 +168,10 @@ def test_declaration_mistakes_are_refused() -> None:
         Table("t", "t", [Column("a", "a"), Column("s", "s", "int", sum_of=("a",))], [])
     with pytest.raises(ValueError, match="row keys"):
         Table("t", "t", [Column("a", "a")], [Row({}, key="x"), Row({}, key="x")])
+    with pytest.raises(ValueError, match="BODY or a tuple"):
+        Table("t", "t", [Column("a", "a")], [Row({}, key="ab", sum_of="ab")])
+    with pytest.raises(ValueError, match="not in the table"):
+        Table("t", "t", [Column("a", "a")], [Row({}, key="x", sum_of=("y",))])
 
 
 def test_rows_given_as_dicts_get_keys() -> None:

@@ -382,14 +382,7 @@ def _rl_table(table: Table, styles: dict[str, Any]) -> Any:
     columns = list(table.columns)
     rows = [*table.body_rows, *table.footer_rows]
     texts = [
-        [
-            (
-                table._mark(r.key, c.key)
-                if table.status(r.key, c.key).hidden
-                else format_value(r.cells.get(c.key), c, seps)
-            )
-            for c in columns
-        ]
+        [table.mark(r.key, c.key) or format_value(r.cells.get(c.key), c, seps) for c in columns]
         for r in rows
     ]
     labels = [str(c.label) for c in columns]

@@ -41,6 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from doorstroom.core.disclosure import (
+    SECONDARY_MARK,
     CellStatus,
     Policy,
     Relation,
@@ -164,6 +165,11 @@ class Table:
         row_keys = [r.key for r in (*body, *foot)]
         if len(set(row_keys)) != len(row_keys):
             raise ValueError(f"table {self.id}: row keys must be unique")
+        for row in (*body, *foot):
+            if isinstance(row.sum_of, str) and row.sum_of != BODY:
+                raise ValueError(f"row {row.key}: sum_of is BODY or a tuple of row keys")
+            if isinstance(row.sum_of, tuple) and not set(row.sum_of) <= set(row_keys):
+                raise ValueError(f"row {row.key}: sum_of names rows that are not in the table")
         object.__setattr__(self, "body_rows", body)
         object.__setattr__(self, "footer_rows", foot)
 
@@ -190,16 +196,18 @@ class Table:
             value = row.cells.get(column.key)
             status = self.status(row.key, column.key)
             text = (
-                self._mark(row.key, column.key)
+                self.mark(row.key, column.key) or SECONDARY_MARK
                 if status.hidden
                 else format_value(value, column, separators)
             )
             out.append(Cell(text, column, value, status, row_header=self.row_header and i == 0))
         return out
 
-    def _mark(self, row: str, column: str) -> str:
-        assert self.suppression is not None
-        return self.suppression.mark((row, column)) or "•"
+    def mark(self, row: str, column: str) -> str | None:
+        """What a hidden cell shows ("<10" or "•"), or None when the cell is shown."""
+        if self.suppression is None or not self.status(row, column).hidden:
+            return None
+        return self.suppression.mark((row, column)) or SECONDARY_MARK
 
     def all_notes(self) -> list[str]:
         """The table's notes plus the explanation of the marks that occur in it."""
@@ -218,7 +226,7 @@ class Table:
                     )
                     % {"mark": policy.primary_mark, "threshold": policy.threshold}
                 )
-            if "•" in marks:
+            if SECONDARY_MARK in marks:
                 notes.append(
                     _(
                         "•: not shown, so that small numbers cannot be worked out from totals or other figures."
@@ -512,7 +520,7 @@ def to_csv(table: Table) -> bytes:
     for row in (*table.body_rows, *table.footer_rows):
         writer.writerow(
             [
-                _csv_mark(table, row.key, c.key) or format_plain(row.cells.get(c.key), c)
+                table.mark(row.key, c.key) or format_plain(row.cells.get(c.key), c)
                 for c in table.columns
             ]
         )
@@ -526,10 +534,6 @@ def _csv_label(column: Column) -> str:
     if column.kind == "money" and "€" not in label:
         label += " (€)"
     return _defuse(label)
-
-
-def _csv_mark(table: Table, row: str, column: str) -> str | None:
-    return table._mark(row, column) if table.status(row, column).hidden else None
 
 
 def to_xlsx(
@@ -581,7 +585,7 @@ def to_xlsx(
             is_total = i >= n_body or row.sum_of is not None
             for j, column in enumerate(table.columns, start=1):
                 value = row.cells.get(column.key)
-                mark = _csv_mark(table, row.key, column.key)
+                mark = table.mark(row.key, column.key)
                 if mark is not None:
                     cell = _put(sheet, r, j, mark)
                     cell.alignment = right
