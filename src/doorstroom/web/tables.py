@@ -2,13 +2,11 @@
 with disclosure control.
 
 Every screen that shows figures builds :class:`Table` s and renders them with
-``{% load tables %}{% table t downloads=True %}``; its view answers exports with one line::
+``{% load figures %}{% table t downloads=True %}``; its view answers exports with one line::
 
     @rule(Role.POLICY_ADVISOR)
     def monitor(request):
-        tables = [inflow_table(...), outflow_table(...)]
-        if disclosure_applies(request.user):        # roles without client access
-            tables = [t.protect() for t in tables]
+        tables = protect_for(request.user, [inflow_table(...), outflow_table(...)])
         if response := export_response(request, tables, filename="monitor"):
             return response                         # ?export=xlsx[&table=<id>] or csv
         return render(request, "monitor/page.html", {"tables": tables})
