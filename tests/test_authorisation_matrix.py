@@ -114,6 +114,51 @@ def _target(world: World, user: User) -> dict[str, Any]:
     return {"pk": target.pk}
 
 
+def _forecast_scenario(world: World, user: User) -> dict[str, Any]:
+    from doorstroom.forecast.models import ForecastScenario
+
+    scenario = ForecastScenario.objects.create(
+        region=world.own.region,
+        name=f"Scenario {ForecastScenario.objects.count() + 1}",
+        changes=[
+            {
+                "kind": "inflow",
+                "factor": 0.8,
+                "from_month": "2027-01",
+                "group": "18-24",
+                "municipality": None,
+            }
+        ],
+        created_by=world.users[(Role.POLICY_ADVISOR, "own")],
+    )
+    return {"pk": scenario.pk}
+
+
+def _forecast_run(world: World, user: User) -> dict[str, Any]:
+    from doorstroom.forecast.models import ForecastRun
+
+    run = ForecastRun.objects.create(
+        region=world.own.region,
+        kind="projection",
+        mode="expected",
+        horizon_months=12,
+        runs=20,
+        seed=1,
+        created_by=world.users[(Role.POLICY_ADVISOR, "own")],
+    )
+    return {"pk": run.pk}
+
+
+def _proposed_facility(world: World, user: User) -> dict[str, Any]:
+    facility = FacilityFactory(
+        provider=world.own.organisations[OrganisationKind.CARE_PROVIDER],
+        region=world.own.region,
+        municipality=world.own.municipality,
+        status=Facility.Status.PROPOSED,
+    )
+    return {"pk": facility.pk}
+
+
 AO, PC, MO, CP, ADMIN, POLICY = (
     Role.ACCESS_OFFICER,
     Role.PLACEMENT_COORDINATOR,
@@ -133,6 +178,9 @@ MONITOR_ROLES = frozenset(
         Role.CLIENT_COUNCIL,
     }
 )
+
+FORECAST_READERS = frozenset({POLICY, Role.FINANCE_ADVISOR, MO, ADMIN, Role.CLIENT_COUNCIL})
+FORECAST_EDITORS = frozenset({POLICY})
 
 
 def _step(*roles: Role) -> Entry:
@@ -217,6 +265,34 @@ MATRIX: dict[str, Entry] = {
         ok=frozenset({302}),
         kwargs=_target,
         scoped=True,
+    ),
+    "forecast:overview": Entry("role", roles=FORECAST_READERS),
+    "forecast:scenario_create": Entry("role", roles=FORECAST_EDITORS),
+    "forecast:scenario_import": Entry("role", roles=FORECAST_EDITORS),
+    "forecast:scenario": Entry(
+        "role", roles=FORECAST_READERS, kwargs=_forecast_scenario, scoped=True
+    ),
+    "forecast:scenario_edit": Entry(
+        "role", roles=FORECAST_EDITORS, kwargs=_forecast_scenario, scoped=True
+    ),
+    "forecast:scenario_delete": Entry(
+        "role",
+        roles=FORECAST_EDITORS,
+        method="POST",
+        ok=frozenset({302}),
+        kwargs=_forecast_scenario,
+        scoped=True,
+    ),
+    "forecast:parameters": Entry("role", roles=FORECAST_READERS),
+    "forecast:xmile": Entry("role", roles=FORECAST_READERS),
+    "forecast:run_create": Entry("role", roles=FORECAST_EDITORS),
+    "forecast:run": Entry("role", roles=FORECAST_READERS, kwargs=_forecast_run, scoped=True),
+    "forecast:planner": Entry("role", roles=FORECAST_READERS),
+    "forecast:backtest": Entry("role", roles=FORECAST_READERS),
+    "forecast:facility_plan": Entry("role", roles=FORECAST_READERS),
+    "forecast:norms": Entry("role", roles=FORECAST_EDITORS),
+    "forecast:assessment": Entry(
+        "role", roles=FORECAST_READERS, kwargs=_proposed_facility, scoped=True
     ),
     "configuration:upload": Entry("role", roles=frozenset({ADMIN})),
     "configuration:download": Entry(

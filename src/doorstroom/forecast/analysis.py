@@ -116,9 +116,7 @@ def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
         if progress is not None:
             progress(round(fraction * 1000), 1000)
 
-    p = project(
-        b, config=RunConfig(mode="stochastic", runs=run.runs, seed=run.seed), progress=step
-    )
+    p = project(b, config=RunConfig(mode="stochastic", runs=run.runs, seed=run.seed), progress=step)
     results = storage.results_from([p])
     starts = [date(int(lbl[:4]), int(lbl[5:]), 1) for lbl in results.months]
     months = metrics.Months(tuple(starts), tuple(_month_end(s) for s in starts), last_full)
@@ -128,7 +126,7 @@ def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
         metrics.Filters(regions=frozenset({region.slug})),
         metrics=["stock_in_care", "stock_waiting", "stock_waiting_in_care"],
     )
-    units = list(b.area.codes) + [b.area.region_names[0]]
+    units = [*list(b.area.codes), b.area.region_names[0]]
     truth: dict[str, list[list[float]]] = {}
     scores: dict[str, dict[str, float | None]] = {}
     for output, parts in BACKTEST_OUTPUTS.items():
@@ -160,7 +158,10 @@ def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
 
 
 def _scores(
-    results: storage.Results, output: str, units: Sequence[str], truth: np.ndarray  # type: ignore[type-arg]
+    results: storage.Results,
+    output: str,
+    units: Sequence[str],
+    truth: np.ndarray,
 ) -> dict[str, float | None]:
     o = results.outputs.index(output)
     idx = [results.units.index(u) for u in units]
@@ -168,7 +169,11 @@ def _scores(
     region = len(units) - 1
     positive = truth[region] > 0
     mape = (
-        float(np.mean(np.abs(p50[region][positive] - truth[region][positive]) / truth[region][positive]))
+        float(
+            np.mean(
+                np.abs(p50[region][positive] - truth[region][positive]) / truth[region][positive]
+            )
+        )
         if positive.any()
         else None
     )

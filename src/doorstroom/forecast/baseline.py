@@ -157,9 +157,7 @@ def observed_growth(facts: RegionFacts) -> float:
     return float(min(max(rate, -0.01), 0.02))
 
 
-def population_matrix(
-    facts: RegionFacts, start_year: int, years: int, growth: float
-) -> FloatArray:
+def population_matrix(facts: RegionFacts, start_year: int, years: int, growth: float) -> FloatArray:
     """(M, years): the latest known figure up to the start year, then ``growth`` a year."""
     out = np.zeros((facts.area.size, years))
     for i, code in enumerate(facts.area.codes):
@@ -235,5 +233,3 @@ def with_horizon(baseline: Baseline, months: int, growth: float | None = None) -
     pop = baseline.population
     grown = pop[:, :1] * (1.0 + growth) ** np.arange(pop.shape[1])[None, :]
     return dataclasses.replace(b, population=grown, meta={**b.meta, "growth": growth})
-
-

@@ -113,7 +113,7 @@ def _day(value: date) -> int:
     return value.toordinal() - EPOCH_ORDINAL
 
 
-def _days(frame: pl.DataFrame, column: str) -> np.ndarray:  # type: ignore[type-arg]
+def _days(frame: pl.DataFrame, column: str) -> np.ndarray:
     """Days since 1970 (int64), -1 for null."""
     return frame.get_column(column).cast(pl.Int64).fill_null(-1).to_numpy().astype(np.int64)
 
@@ -126,7 +126,7 @@ class _Cells:
         self.index = {c: i for i, c in enumerate(codes)}
         self.m = len(codes)
 
-    def __call__(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    def __call__(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         origin = frame.get_column("origin").to_list()
         m = np.array([self.index.get(o or "", 0) for o in origin], dtype=np.intp)
         band = frame.get_column("age_band").cast(pl.String).to_list()
@@ -143,11 +143,11 @@ class _Hazards:
 
     def add(
         self,
-        m: np.ndarray,  # type: ignore[type-arg]
-        g: np.ndarray,  # type: ignore[type-arg]
-        start: np.ndarray,  # type: ignore[type-arg]
-        end: np.ndarray,  # type: ignore[type-arg]  (-1: open)
-        outcome: np.ndarray,  # type: ignore[type-arg]  (-1: no event / censored)
+        m: np.ndarray,
+        g: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,  # -1: open
+        outcome: np.ndarray,  # -1: no event / censored
         w0: int,
         w1: int,
     ) -> None:
@@ -180,7 +180,7 @@ def _probabilities(h: FloatArray) -> FloatArray:
     return np.asarray(leave * share, dtype=np.float64)
 
 
-def _open_transfers(waits: pl.DataFrame, stays: pl.DataFrame, w1: int) -> np.ndarray:  # type: ignore[type-arg]
+def _open_transfers(waits: pl.DataFrame, stays: pl.DataFrame, w1: int) -> np.ndarray:
     """For each stay: its client waits in care for BT at ``w1`` (same episode)."""
     if not waits.height or not stays.height:
         return np.zeros(stays.height, dtype=bool)
@@ -276,27 +276,25 @@ def fit(
         start, end, ready = _days(stays, "start"), _days(stays, "end"), _days(stays, "ready")
         reason = np.array(stays.get_column("end_reason").fill_null("").to_list())
         dest = stays.get_column("destination").cast(pl.String).to_list()
-        prod = np.array(
+        stay_prod = np.array(
             [product_group(v) or "" for v in stays.get_column("product").cast(pl.String)]
         )
         waiting_for_bt = _open_transfers(waits, stays, w1)
         in_stay = (start <= w1) & ((end < 0) | (end > w1))
-        to_bt = (prod == "bw") & ((reason == "transfer") | waiting_for_bt)
+        to_bt = (stay_prod == "bw") & ((reason == "transfer") | waiting_for_bt)
         ready = np.where(to_bt, -1, ready)
         stay_end = np.where(ready >= 0, ready, end)
         home = np.array([d in HOME_IN_REGION for d in dest]) & (reason == "exit")
         for p in ("bw", "bt", "mo"):
-            rows = prod == p
+            rows = stay_prod == p
             comp = f"{p}_1"
             names = OUTCOMES[comp]
-            outcome = np.full(len(prod), -1, dtype=np.intp)
+            outcome = np.full(len(stay_prod), -1, dtype=np.intp)
             outcome[ready >= 0] = names.index(f"ready_{p}")
             outcome[(ready < 0) & (reason == "exit")] = names.index("exit:care")
             transfer = (ready < 0) & (reason == "transfer")
             outcome[transfer] = names.index("transfer_bt" if p == "bw" else "exit:care")
-            hazards[comp].add(
-                m[rows], g[rows], start[rows], stay_end[rows], outcome[rows], w0, w1
-            )
+            hazards[comp].add(m[rows], g[rows], start[rows], stay_end[rows], outcome[rows], w0, w1)
             now = rows & in_stay
             moving = now & to_bt & waiting_for_bt
             np.add.at(initial[C_INDEX["transfer_bt"]], (m[moving], g[moving]), 1.0)

@@ -8,13 +8,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from doorstroom.core.i18n import gettext_noop
-from doorstroom.jobs.models import Job
-from doorstroom.jobs.registry import Progress, register
 from doorstroom.forecast.models import ForecastRun
 from doorstroom.forecast.services import JOB_KIND, run_execute
+from doorstroom.jobs.models import Job
+from doorstroom.jobs.registry import Progress, register
 
-
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     ForecastRun.Kind.PROJECTION: gettext_noop("Forecast"),
     ForecastRun.Kind.PLAN: gettext_noop("Capacity plan"),
     ForecastRun.Kind.BACKTEST: gettext_noop("Backtest"),

@@ -28,7 +28,10 @@ PRODUCT_GROUP_CHOICES = [
 
 class ForecastScenario(models.Model):
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="forecast_scenarios", verbose_name=_("region")
+        Region,
+        on_delete=models.PROTECT,
+        related_name="forecast_scenarios",
+        verbose_name=_("region"),
     )
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
@@ -51,7 +54,9 @@ class ForecastScenario(models.Model):
         verbose_name_plural = _("forecast scenarios")
         ordering = ["region", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="forecast_scenario_unique_name"),
+            models.UniqueConstraint(
+                fields=["region", "name"], name="forecast_scenario_unique_name"
+            ),
             models.UniqueConstraint(
                 fields=["region"],
                 condition=models.Q(adopted=True),

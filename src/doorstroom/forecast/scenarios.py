@@ -103,7 +103,7 @@ def _check(line: int, change: Mapping[str, Any], ctx: Context) -> list[RowError]
         return errors
     for name, types in fields.items():
         value = change.get(name)
-        if name in change and not isinstance(value, types) or isinstance(value, bool):
+        if (name in change and not isinstance(value, types)) or isinstance(value, bool):
             err(gettext_noop("The field %(field)s has a wrong type."), field=name)
             return errors
     municipality = change.get("municipality")
@@ -237,7 +237,10 @@ def change_to_row(change: Mapping[str, Any]) -> ChangeRow:
         )
     if kind == "homes":
         return ChangeRow(
-            "homes", float(change.get("extra_per_year", 0.0)), f"{change['from_year']}-01", municipality
+            "homes",
+            float(change.get("extra_per_year", 0.0)),
+            f"{change['from_year']}-01",
+            municipality,
         )
     if kind == "inflow":
         return ChangeRow(

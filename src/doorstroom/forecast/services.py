@@ -407,7 +407,9 @@ def norms_save(*, user: Any, actor: Actor, rows: Sequence[Mapping[str, Any]]) ->
         value = row.get("places_per_10k")
         if not isinstance(value, Decimal) or value < 0 or value > 1000:
             errors.append(
-                RowError(i, gettext_noop("Places per 10,000 inhabitants must lie between 0 and 1,000."))
+                RowError(
+                    i, gettext_noop("Places per 10,000 inhabitants must lie between 0 and 1,000.")
+                )
             )
     if errors:
         raise RowErrors(errors)

@@ -82,9 +82,7 @@ def baseline_from_bytes(data: bytes) -> Baseline:
         population=a["population"],
         inflow=Rate(a["inflow_mean"], a["inflow_log_sd"]),
         inflow_trend=Rate(a["trend_mean"], a["trend_log_sd"]),
-        outcomes={
-            c: Proportions(a[f"o_{c}_mean"], a[f"o_{c}_conc"]) for c in h["outcomes"]
-        },
+        outcomes={c: Proportions(a[f"o_{c}_mean"], a[f"o_{c}_conc"]) for c in h["outcomes"]},
         places=a["places"],
         pooling=tuple(h["pooling"]),
         homes=a["homes"],

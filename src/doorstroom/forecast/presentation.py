@@ -1,0 +1,725 @@
+"""The forecast's tables and charts: parameters with their uncertainty, scenarios side by
+side (stocks, waiting lists, waiting times, costs per municipality and funding stream),
+charts with P10-P90 bands, the capacity plan, the backtest and the facility plan.
+
+Forecast figures are model outcomes (expected values and quantiles over simulated
+futures), not counts of clients: their tables say ``counts_people=False``. Tables with
+observed counts (calibration, backtest truth, the people at the start) are counts of
+people and get disclosure control like every monitor table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from scipy import stats  # type: ignore[import-untyped]
+
+from doorstroom.forecast.storage import Results
+from doorstroom.web.charts import Chart, Target, line_chart
+from doorstroom.web.tables import BODY, Column, Kind, Row, Table
+
+SOURCE = _("doorstroom, forecast from the journey event log of the region")
+MODEL_NOTE = _(
+    "Model outcomes (expected values over simulated futures), not counts of clients; "
+    "P10-P90: in eight of ten simulated futures the figure lies in this band."
+)
+PRODUCT_LABELS: dict[str, Promise] = {
+    "bw": _("Beschermd Wonen (BW)"),
+    "bt": _("Beschermd Thuis (BT)"),
+    "mo": _("Shelter (MO)"),
+}
+OUTPUT_LABELS: dict[str, Promise] = {
+    "applied": _("Being assessed"),
+    "waiting_bw": _("Waiting list BW"),
+    "waiting_bt": _("Waiting list BT"),
+    "waiting_mo": _("Waiting list MO"),
+    "in_bw": _("In BW"),
+    "in_bt": _("In BT"),
+    "in_mo": _("In MO"),
+    "ready": _("Ready to move on"),
+    "inflow": _("Applications per month"),
+    "placements": _("Placements per month"),
+    "outflow": _("Outflow per month"),
+    "exits_home": _("Exits to a home per month"),
+    "wait_bw": _("Waiting time BW (months)"),
+    "wait_bt": _("Waiting time BT (months)"),
+    "wait_mo": _("Waiting time MO (months)"),
+    "cost_bw": _("Costs BW per month"),
+    "cost_bt": _("Costs BT per month"),
+    "cost_mo": _("Costs MO per month"),
+    "cost_total": _("Costs per month"),
+}
+COMPARTMENT_LABELS: dict[str, Promise] = {
+    "applied": _("Application being assessed"),
+    "waiting_bw": _("Waiting for BW"),
+    "waiting_bt": _("Waiting for BT"),
+    "waiting_mo": _("Waiting for MO"),
+    "bw_1": _("In BW"),
+    "bt_1": _("In BT"),
+    "mo_1": _("In MO"),
+    "ready_bw": _("Ready to move on from BW"),
+    "ready_bt": _("Ready to move on from BT"),
+    "ready_mo": _("Ready to move on from MO"),
+}
+OUTCOME_LABELS: dict[str, Promise] = {
+    "waiting_bw": _("decision BW"),
+    "waiting_bt": _("decision BT"),
+    "waiting_mo": _("decision MO"),
+    "exit:no_place": _("no place needed (ambulant, not eligible, withdrawn)"),
+    "exit:withdrawn": _("withdrawn or expired"),
+    "ready_bw": _("ready to move on"),
+    "ready_bt": _("ready to move on"),
+    "ready_mo": _("ready to move on"),
+    "transfer_bt": _("transfer to BT"),
+    "exit:care": _("exit (not via ready to move on)"),
+    "exit:ready_other": _("leaves without a home from the supply"),
+}
+STOCK_OUTPUTS = ("in_bw", "in_bt", "in_mo")
+QUEUE_OUTPUTS = ("waiting_bw", "waiting_bt", "waiting_mo")
+WAIT_OUTPUTS = ("wait_bw", "wait_bt", "wait_mo")
+SUMMARY_OUTPUTS = (*STOCK_OUTPUTS, *QUEUE_OUTPUTS, *WAIT_OUTPUTS, "inflow", "cost_total")
+CI = 0.90  # confidence intervals shown: 90%
+
+
+def _f(value: Any) -> float | None:
+    v = float(value)
+    return None if not np.isfinite(v) else v
+
+
+def money(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")
+
+
+def scenario_label(name: str) -> str:
+    return _g(name) if name == "Baseline" else name
+
+
+def _month(label: str) -> date:
+    return date(int(label[:4]), int(label[5:7]), 1)
+
+
+def year_end_index(res: Results, year: int) -> int | None:
+    """The month index of December of ``year`` (or the last month of that year)."""
+    months = [t for t, m in enumerate(res.months) if int(m[:4]) == year]
+    return months[-1] if months else None
+
+
+def unit_label(res: Results, unit: str, names: Mapping[str, str]) -> str:
+    return names.get(unit, unit)
+
+
+# ------------------------------------------------------------------ parameters
+def beta_interval(mean: float, concentration: float) -> tuple[float, float]:
+    """90% interval of a probability drawn Beta(c * mean, c * (1 - mean)) (the marginal of
+    the engine's Dirichlet draws); exact (no interval) when known exactly or zero."""
+    if mean <= 0 or mean >= 1 or not np.isfinite(concentration):
+        return mean, mean
+    a, b = concentration * mean, concentration * (1 - mean)
+    low, high = stats.beta.ppf([(1 - CI) / 2, (1 + CI) / 2], a, b)
+    return float(low), float(high)
+
+
+def lognormal_interval(mean: float, log_sd: float) -> tuple[float, float]:
+    z = float(stats.norm.ppf((1 + CI) / 2))
+    centre = mean * np.exp(-0.5 * log_sd * log_sd)
+    return float(centre * np.exp(-z * log_sd)), float(centre * np.exp(z * log_sd))
+
+
+def transitions_table(summary: Mapping[str, Any]) -> Table:
+    rows = []
+    for i, e in enumerate(summary.get("estimates", [])):
+        if e["compartment"] not in COMPARTMENT_LABELS:
+            continue
+        low, high = beta_interval(e["mean"], e["concentration"])
+        rows.append(
+            Row(
+                {
+                    "step": COMPARTMENT_LABELS[e["compartment"]],
+                    "outcome": OUTCOME_LABELS.get(e["outcome"], e["outcome"]),
+                    "group": e["group"],
+                    "events": e["events"],
+                    "exposure": e["exposure"],
+                    "p": e["mean"],
+                    "low": low,
+                    "high": high,
+                },
+                key=f"t{i}",
+            )
+        )
+    return Table(
+        "transitions",
+        _("Monthly transition probabilities (region)"),
+        [
+            Column("step", _("From")),
+            Column("outcome", _("To")),
+            Column("group", _("Age band")),
+            Column("events", _("Observed"), "int"),
+            Column("exposure", _("Person-months"), "decimal", decimals=0, counts_people=False),
+            Column("p", _("Per month"), "percent", decimals=2, derived_from=("events",)),
+            Column("low", _("90% interval from"), "percent", decimals=2, derived_from=("events",)),
+            Column("high", _("to"), "percent", decimals=2, derived_from=("events",)),
+        ],
+        rows,
+        notes=[
+            _(
+                "The chance per month that someone in a state takes this step, from the "
+                "events in the calibration window per person-month at risk. The interval is "
+                "the uncertainty the forecast draws from (its parameter draws)."
+            ),
+            _(
+                "Placements are not a probability: they happen when places are free. Homes "
+                "for people ready to move on come from the housing supply."
+            ),
+        ],
+        source=SOURCE,
+    )
+
+
+def inflow_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
+    rows = []
+    for i, e in enumerate(summary.get("inflow", [])):
+        low, high = lognormal_interval(e["per_10k"], e["log_sd"])
+        rows.append(
+            Row(
+                {
+                    "municipality": names.get(e["municipality"], e["municipality"]),
+                    "group": e["group"],
+                    "applications": e["applications"],
+                    "population": round(e["population"]),
+                    "rate": e["per_10k"],
+                    "low": low,
+                    "high": high,
+                },
+                key=f"i{i}",
+            )
+        )
+    return Table(
+        "inflow",
+        _("Applications per 10,000 inhabitants per month"),
+        [
+            Column("municipality", _("Municipality of origin")),
+            Column("group", _("Age band")),
+            Column("applications", _("Applications in the window"), "int"),
+            Column("population", _("Inhabitants"), "int", counts_people=False),
+            Column("rate", _("Per 10,000 per month"), "decimal", decimals=3),
+            Column("low", _("90% interval from"), "decimal", decimals=3),
+            Column("high", _("to"), "decimal", decimals=3),
+        ],
+        rows,
+        notes=[
+            _(
+                "Small municipalities borrow strength from the region: their rate lies "
+                "between their own figure and the region's."
+            )
+        ],
+        source=SOURCE,
+    )
+
+
+def trend_table(summary: Mapping[str, Any]) -> Table:
+    rows = [
+        Row(
+            {"group": g, "previous": prev, "last": last, "trend": factor - 1.0},
+            key=f"g{i}",
+        )
+        for i, (g, prev, last, factor) in enumerate(summary.get("trend", []))
+    ]
+    return Table(
+        "trend",
+        _("Trend of the applications per year"),
+        [
+            Column("group", _("Age band")),
+            Column("previous", _("Applications, the twelve months before"), "int"),
+            Column("last", _("Applications, the last twelve months"), "int"),
+            Column(
+                "trend",
+                _("Assumed change per year"),
+                "percent",
+                derived_from=("previous", "last"),
+            ),
+        ],
+        rows,
+        notes=[_("The change is damped towards no trend and kept within -5% and +5% a year.")],
+        source=SOURCE,
+    )
+
+
+def supply_table(baseline: Any, summary: Mapping[str, Any]) -> Table:
+    names = dict(zip(baseline.area.codes, baseline.area.names, strict=True))
+    planned: dict[tuple[str, str], int] = {}
+    for c in summary.get("planned", []):
+        key = (c["product"], c["municipality"])
+        planned[key] = planned.get(key, 0) + int(c["delta"])
+    rows = []
+    for i, code in enumerate(baseline.area.codes):
+        cells: dict[str, Any] = {"municipality": names[code]}
+        for p_i, p in enumerate(("bw", "bt", "mo")):
+            cells[p] = int(baseline.places[p_i, i])
+            cells[f"{p}_planned"] = planned.get((p, code), 0)
+        cells["homes"] = float(baseline.homes[i, 0])
+        rows.append(Row(cells, key=code))
+    cols = [Column("municipality", _("Municipality"))]
+    for p in ("bw", "bt", "mo"):
+        cols.append(Column(p, _("Places %(product)s") % {"product": p.upper()}, "int"))
+        cols.append(Column(f"{p}_planned", _("planned"), "int"))
+    cols.append(Column("homes", _("Homes for outflow per year"), "decimal", decimals=0))
+    total: dict[str, Any] = {"municipality": _("Region")}
+    for col in cols[1:]:
+        total[col.key] = sum(r.cells[col.key] for r in rows)
+    footer = [Row(total, key="region", sum_of=BODY)]
+    return Table(
+        "supply",
+        _("Places and homes the forecast starts from"),
+        cols,
+        rows,
+        footer=footer,
+        notes=[
+            _(
+                "Places: facilities of the region in use at the start; planned facilities "
+                "are added from their opening month (without a date: a year after the start)."
+            ),
+            _("Homes: exits to a home in the region of people ready to move on, per year."),
+        ],
+        source=SOURCE,
+        counts_people=False,
+    )
+
+
+INITIAL_COLUMNS = (
+    ("applied", ("applied",)),
+    ("waiting", ("waiting_bw", "waiting_bt", "waiting_mo")),
+    ("bw", ("bw_1", "bw_2", "ready_bw", "transfer_bt")),
+    ("bt", ("bt_1", "bt_2", "ready_bt")),
+    ("mo", ("mo_1", "mo_2", "ready_mo")),
+)
+
+
+def initial_table(baseline: Any) -> Table:
+    from doorstroom.core.forecast.model import C_INDEX
+
+    names = baseline.area.names
+    rows = []
+    for i, code in enumerate(baseline.area.codes):
+        cells: dict[str, Any] = {"municipality": names[i]}
+        for key, comps in INITIAL_COLUMNS:
+            cells[key] = int(sum(baseline.initial[C_INDEX[c], i].sum() for c in comps))
+        rows.append(Row(cells, key=code))
+    total = {"municipality": _("Region")}
+    for key, _comps in INITIAL_COLUMNS:
+        total[key] = sum(r.cells[key] for r in rows)
+    return Table(
+        "start",
+        _("People at the start of the forecast"),
+        [
+            Column("municipality", _("Municipality of origin")),
+            Column("applied", _("Being assessed"), "int"),
+            Column("waiting", _("On a waiting list"), "int"),
+            Column("bw", _("In BW"), "int"),
+            Column("bt", _("In BT"), "int"),
+            Column("mo", _("In MO"), "int"),
+        ],
+        rows,
+        footer=[Row(total, key="region", sum_of=BODY)],
+        source=_("doorstroom, journey event log of the region"),
+    )
+
+
+# ------------------------------------------------------------------ results
+def _scenario_columns(res: Results, suffix: str, label: Any, kind: str = "decimal") -> list[Column]:
+    return [
+        Column(
+            f"s{s}_{suffix}",
+            f"{scenario_label(name)}: {label}",
+            kind,  # type: ignore[arg-type]
+            decimals=1 if kind == "decimal" else None,
+            counts_people=False,
+        )
+        for s, name in enumerate(res.scenarios)
+    ]
+
+
+def summary_table(res: Results, unit: str, year: int, unit_name: str) -> Table:
+    """The main figures at the end of ``year`` (costs: that year's sum), per scenario."""
+    t = year_end_index(res, year)
+    assert t is not None
+    months = [i for i, m in enumerate(res.months) if int(m[:4]) == year]
+    u = res.units.index(unit)
+    rows = []
+    for output in SUMMARY_OUTPUTS:
+        o = res.outputs.index(output)
+        cells: dict[str, Any] = {"indicator": OUTPUT_LABELS[output]}
+        for s in range(len(res.scenarios)):
+            if output == "cost_total":
+                cells["indicator"] = _("Costs in %(year)s") % {"year": year}
+                cells[f"s{s}_p50"] = float(res.mean[s, o, u, months].sum())
+                cells[f"s{s}_p10"] = cells[f"s{s}_p90"] = None
+            elif output == "inflow":
+                cells["indicator"] = _("Applications in %(year)s") % {"year": year}
+                cells[f"s{s}_p50"] = float(res.mean[s, o, u, months].sum())
+                cells[f"s{s}_p10"] = cells[f"s{s}_p90"] = None
+            else:
+                for q in ("p10", "p50", "p90"):
+                    cells[f"s{s}_{q}"] = _f(getattr(res, q)[s, o, u, t])
+        rows.append(Row(cells, key=output))
+    cols = [Column("indicator", _("End of %(year)s") % {"year": year})]
+    for s, name in enumerate(res.scenarios):
+        label = scenario_label(name)
+        cols += [
+            Column(f"s{s}_p10", f"{label}: P10", "decimal", decimals=1, counts_people=False),
+            Column(f"s{s}_p50", f"{label}: P50", "decimal", decimals=1, counts_people=False),
+            Column(f"s{s}_p90", f"{label}: P90", "decimal", decimals=1, counts_people=False),
+        ]
+    return Table(
+        "summary",
+        _("%(unit)s at the end of %(year)s") % {"unit": unit_name, "year": year},
+        cols,
+        rows,
+        notes=[
+            MODEL_NOTE,
+            _("Costs and applications: the expected total of the year (P50 column)."),
+        ],
+        source=SOURCE,
+        counts_people=False,
+    )
+
+
+def yearly_table(
+    res: Results, unit: str, outputs: Sequence[str], table_id: str, title: Any
+) -> Table:
+    """Per year (December) the P50 of ``outputs`` for every scenario."""
+    u = res.units.index(unit)
+    rows = []
+    for year in res.years:
+        t = year_end_index(res, year)
+        if t is None:
+            continue
+        cells: dict[str, Any] = {"year": str(year)}
+        for s in range(len(res.scenarios)):
+            for output in outputs:
+                o = res.outputs.index(output)
+                cells[f"s{s}_{output}"] = _f(res.p50[s, o, u, t])
+        rows.append(Row(cells, key=f"y{year}"))
+    cols = [Column("year", _("End of year"))]
+    for s, name in enumerate(res.scenarios):
+        for output in outputs:
+            cols.append(
+                Column(
+                    f"s{s}_{output}",
+                    f"{scenario_label(name)}: {OUTPUT_LABELS[output]}",
+                    "decimal",
+                    decimals=1 if output.startswith("wait_") else 0,
+                    counts_people=False,
+                )
+            )
+    return Table(
+        table_id, title, cols, rows, notes=[MODEL_NOTE], source=SOURCE, counts_people=False
+    )
+
+
+def band_table(res: Results, s: int, output: str, unit: str, unit_name: str) -> Table:
+    """Month by month P10, P50, P90 of one scenario, with the baseline's P50."""
+    o, u = res.outputs.index(output), res.units.index(unit)
+    rows = []
+    for t, label in enumerate(res.months):
+        cells = {
+            "month": _month(label),
+            "p10": _f(res.p10[s, o, u, t]),
+            "p50": _f(res.p50[s, o, u, t]),
+            "p90": _f(res.p90[s, o, u, t]),
+        }
+        if s > 0:
+            cells["base"] = _f(res.p50[0, o, u, t])
+        rows.append(Row(cells, key=f"m{t}"))
+    decimals = 1 if output.startswith("wait_") else 0
+    kind: Kind = "decimal"
+    cols = [
+        Column("month", _("Month"), "month"),
+        Column("p50", _("P50 (median)"), kind, decimals=decimals, counts_people=False),
+        Column("p10", "P10", kind, decimals=decimals, counts_people=False),
+        Column("p90", "P90", kind, decimals=decimals, counts_people=False),
+    ]
+    if s > 0:
+        cols.append(Column("base", _("Baseline P50"), kind, decimals=decimals, counts_people=False))
+    return Table(
+        f"band-s{s}-{output}",
+        f"{scenario_label(res.scenarios[s])}: {OUTPUT_LABELS[output]}, {unit_name}",
+        cols,
+        rows,
+        notes=[MODEL_NOTE],
+        source=SOURCE,
+        counts_people=False,
+    )
+
+
+def band_chart(table: Table, *, targets: Sequence[Target] = ()) -> Chart:
+    keys = [c.key for c in table.columns]
+    series = ["p50", "base"] if "base" in keys else ["p50"]
+    return line_chart(
+        table,
+        x="month",
+        series=series,
+        band=("p10", "p90"),
+        band_label=_("P10-P90"),
+        targets=targets,
+    )
+
+
+def costs_table(res: Results, year: int, names: Mapping[str, str]) -> Table:
+    """Expected costs in ``year`` per municipality and funding stream, per scenario."""
+    months = [t for t, m in enumerate(res.months) if int(m[:4]) == year]
+    codes = [u for u in res.units if u in names]
+    o = {k: res.outputs.index(k) for k in ("cost_bw", "cost_bt", "cost_mo")}
+    rows = []
+    for code in codes:
+        u = res.units.index(code)
+        cells: dict[str, Any] = {"municipality": names[code]}
+        for s in range(len(res.scenarios)):
+            bw = float(res.mean[s, o["cost_bw"], u, months].sum())
+            bt = float(res.mean[s, o["cost_bt"], u, months].sum())
+            mo = float(res.mean[s, o["cost_mo"], u, months].sum())
+            cells[f"s{s}_bw"] = money(bw + bt)
+            cells[f"s{s}_mo"] = money(mo)
+            cells[f"s{s}_total"] = cells[f"s{s}_bw"] + cells[f"s{s}_mo"]
+        rows.append(Row(cells, key=code))
+    total: dict[str, Any] = {"municipality": _("Region")}
+    for s in range(len(res.scenarios)):
+        for k in ("bw", "mo", "total"):
+            total[f"s{s}_{k}"] = sum((r.cells[f"s{s}_{k}"] for r in rows), Decimal("0.00"))
+    cols = [Column("municipality", _("Municipality"))]
+    for s, name in enumerate(res.scenarios):
+        label = scenario_label(name)
+        cols += [
+            Column(f"s{s}_bw", f"{label}: {_g('BW and BT stream')}", "money", decimals=0),
+            Column(f"s{s}_mo", f"{label}: {_g('MO stream')}", "money", decimals=0),
+            Column(f"s{s}_total", f"{label}: {_g('Total')}", "money", decimals=0),
+        ]
+    partial = len(months) < 12
+    notes = [
+        _(
+            "Expected costs (mean over the runs): people in care x price per day x days, "
+            "charged to the municipality of origin. BW and BT are paid from the BW stream "
+            "(Wmo beschermd wonen), shelter from the MO stream."
+        )
+    ]
+    if partial:
+        notes.append(_("The forecast covers only part of this year."))
+    return Table(
+        "costs",
+        _("Costs in %(year)s per municipality and funding stream") % {"year": year},
+        cols,
+        rows,
+        footer=[Row(total, key="region")],
+        notes=notes,
+        source=SOURCE,
+        counts_people=False,
+    )
+
+
+def cost_years_table(res: Results, unit: str, unit_name: str) -> Table:
+    u = res.units.index(unit)
+    o = res.outputs.index("cost_total")
+    rows = []
+    for year in res.years:
+        months = [t for t, m in enumerate(res.months) if int(m[:4]) == year]
+        if len(months) < 12:
+            continue
+        cells: dict[str, Any] = {"year": str(year)}
+        for s in range(len(res.scenarios)):
+            cells[f"s{s}"] = money(float(res.mean[s, o, u, months].sum()))
+        rows.append(Row(cells, key=f"y{year}"))
+    cols = [Column("year", _("Year"))] + [
+        Column(f"s{s}", scenario_label(name), "money", decimals=0)
+        for s, name in enumerate(res.scenarios)
+    ]
+    return Table(
+        "cost-years",
+        _("Costs per year, %(unit)s") % {"unit": unit_name},
+        cols,
+        rows,
+        notes=[_("Whole calendar years within the horizon; expected values.")],
+        source=SOURCE,
+        counts_people=False,
+    )
+
+
+def cost_years_chart(table: Table) -> Chart:
+    return line_chart(
+        table, x="year", series=[c.key for c in table.columns[1:]], y_label=_("Euros per year")
+    )
+
+
+# ------------------------------------------------------------------ capacity plan
+def plan_tables(summary: Mapping[str, Any], names: Mapping[str, str]) -> list[Table]:
+    target = summary["target"]
+    steps = summary.get("steps", [])
+    rows = []
+    cumulative = 0.0
+    for i, s in enumerate(steps, start=1):
+        cumulative += s["cost_per_year"]
+        rows.append(
+            Row(
+                {
+                    "step": str(i),
+                    "product": PRODUCT_LABELS.get(s["product"], s["product"]),
+                    "municipality": names.get(s["municipality"], s["municipality"]),
+                    "places": s["places"],
+                    "cost": money(s["cost_per_year"]),
+                    "cumulative": money(cumulative),
+                    "before": s["before"][0],
+                    "after": s["after"][0],
+                },
+                key=f"s{i}",
+            )
+        )
+    label = OUTPUT_LABELS.get(target["output"], target["output"])
+    steps_table = Table(
+        "steps",
+        _("Steps, cheapest effect first"),
+        [
+            Column("step", _("Step")),
+            Column("product", _("Product")),
+            Column("municipality", _("Municipality")),
+            Column("places", _("Extra places"), "int", counts_people=False),
+            Column("cost", _("Costs per year"), "money", decimals=0),
+            Column("cumulative", _("Costs per year, cumulative"), "money", decimals=0),
+            Column("before", f"{label}: {_g('before')}", "decimal"),
+            Column("after", f"{label}: {_g('after')}", "decimal"),
+        ],
+        rows,
+        notes=[
+            _(
+                "Each step adds the block of places that lowers the waiting time most per "
+                "euro, given the steps before it. Before/after: the %(p)s%% quantile over "
+                "the parameter draws (the worst unit when the target is for every one)."
+            )
+            % {"p": round(100 * float(target["probability"]))}
+        ],
+        source=SOURCE,
+        counts_people=False,
+    )
+    extra = [
+        Row(
+            {
+                "product": PRODUCT_LABELS.get(e["product"], e["product"]),
+                "municipality": names.get(e["municipality"], e["municipality"]),
+                "places": e["places"],
+            },
+            key=f"e{i}",
+        )
+        for i, e in enumerate(summary.get("extra_places", []))
+    ]
+    extra_table = Table(
+        "places",
+        _("Places needed per product and municipality"),
+        [
+            Column("product", _("Product")),
+            Column("municipality", _("Municipality")),
+            Column("places", _("Extra places"), "int", counts_people=False),
+        ],
+        extra,
+        footer=[
+            Row(
+                {
+                    "product": _("Total"),
+                    "places": sum(e["places"] for e in summary.get("extra_places", [])),
+                },
+                key="total",
+            )
+        ],
+        source=SOURCE,
+        counts_people=False,
+    )
+    return [steps_table, extra_table]
+
+
+def plan_chart(steps_table: Table, threshold: float) -> Chart:
+    return line_chart(
+        steps_table,
+        x="step",
+        series=["after"],
+        targets=[Target(_("Target"), threshold)],
+        y_label=_("Months"),
+    )
+
+
+# ------------------------------------------------------------------ backtest
+def backtest_scores_table(summary: Mapping[str, Any]) -> Table:
+    rows = [
+        Row(
+            {
+                "output": OUTPUT_LABELS.get(k, k),
+                "mape": v["mape"],
+                "coverage_region": v["coverage_region"],
+                "coverage": v["coverage"],
+            },
+            key=k,
+        )
+        for k, v in summary.get("scores", {}).items()
+    ]
+    return Table(
+        "scores",
+        _("Forecast error on the held-out months"),
+        [
+            Column("output", _("Stock")),
+            Column("mape", _("MAPE (region)"), "percent"),
+            Column("coverage_region", _("In the P10-P90 band (region)"), "percent"),
+            Column("coverage", _("In the band (municipalities and region)"), "percent"),
+        ],
+        rows,
+        notes=[
+            _(
+                "MAPE: mean absolute difference between the forecast's median and the "
+                "truth, as a share of the truth (months with a truth above zero). A well "
+                "calibrated band holds the truth in about 80% of the months."
+            )
+        ],
+        source=SOURCE,
+        counts_people=False,
+    )
+
+
+def backtest_table(res: Results, summary: Mapping[str, Any], output: str) -> Table:
+    """Month by month the truth (counts of people) against the band, for the region."""
+    units = summary["units"]
+    region = units[-1]
+    o, u = res.outputs.index(output), res.units.index(region)
+    truth = summary["truth"][output][-1]
+    rows = [
+        Row(
+            {
+                "month": _month(label),
+                "truth": round(truth[t]),
+                "p50": _f(res.p50[0, o, u, t]),
+                "p10": _f(res.p10[0, o, u, t]),
+                "p90": _f(res.p90[0, o, u, t]),
+            },
+            key=f"m{t}",
+        )
+        for t, label in enumerate(res.months)
+    ]
+    return Table(
+        f"backtest-{output}",
+        _("%(output)s: event log against the forecast") % {"output": OUTPUT_LABELS[output]},
+        [
+            Column("month", _("Month"), "month"),
+            Column("truth", _("Event log"), "int"),
+            Column("p50", _("Forecast P50"), "decimal", decimals=0, counts_people=False),
+            Column("p10", "P10", "decimal", decimals=0, counts_people=False),
+            Column("p90", "P90", "decimal", decimals=0, counts_people=False),
+        ],
+        rows,
+        source=SOURCE,
+    )
+
+
+def backtest_chart(table: Table) -> Chart:
+    return line_chart(
+        table, x="month", series=["truth", "p50"], band=("p10", "p90"), band_label=_("P10-P90")
+    )
