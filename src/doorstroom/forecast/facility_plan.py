@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from doorstroom.core.forecast.engine import RunConfig, project
@@ -167,7 +167,7 @@ def spread_table(need: Need) -> Table:
                     "existing": existing,
                     "planned": planned,
                     "proposed": proposed,
-                    "present": _g("yes") if existing + planned > 0 else _g("no"),
+                    "present": gettext("yes") if existing + planned > 0 else gettext("no"),
                 },
                 key=code,
             )
@@ -310,7 +310,7 @@ def assess(
 
 
 def assessment_table(a: Assessment, year: int) -> Table:
-    where = _g("the region") if a.scope == "" else a.facility.municipality.name
+    where = gettext("the region") if a.scope == "" else a.facility.municipality.name
     rows = [
         Row(
             {"item": _("Need P50 in %(where)s") % {"where": where}, "value": a.need_p50}, key="p50"
@@ -386,14 +386,14 @@ def verdict(a: Assessment) -> list[str]:
     out = []
     if a.fits == "fills":
         out.append(
-            _g(
+            gettext(
                 "It fits the need: it fills %(n)s of the %(short)s places short (against the P90 need)."
             )
             % {"n": a.facility.places, "short": round(a.short_before or 0)}
         )
     elif a.fits == "partly":
         out.append(
-            _g(
+            gettext(
                 "It partly fits the need: %(short)s places are short, it adds %(n)s; "
                 "%(surplus)s places would be beyond the P90 need."
             )
@@ -405,32 +405,32 @@ def verdict(a: Assessment) -> list[str]:
         )
     elif a.fits == "surplus":
         out.append(
-            _g(
+            gettext(
                 "The forecast shows no shortage: existing and planned places already cover "
                 "the P90 need; the facility would add %(n)s places beyond it."
             )
             % {"n": a.facility.places}
         )
     else:
-        out.append(_g("There is no forecast yet to compare the facility with."))
+        out.append(gettext("There is no forecast yet to compare the facility with."))
     if a.product == "bt":
         if a.improves_spread:
             out.append(
-                _g("It improves the spread: %(name)s has no Beschermd Thuis yet.")
+                gettext("It improves the spread: %(name)s has no Beschermd Thuis yet.")
                 % {"name": a.facility.municipality.name}
             )
         else:
             out.append(
-                _g("It does not change the spread: %(name)s already has Beschermd Thuis.")
+                gettext("It does not change the spread: %(name)s already has Beschermd Thuis.")
                 % {"name": a.facility.municipality.name}
             )
     if a.without_bt_after:
         out.append(
-            _g("Municipalities without Beschermd Thuis afterwards: %(names)s.")
+            gettext("Municipalities without Beschermd Thuis afterwards: %(names)s.")
             % {"names": ", ".join(a.without_bt_after)}
         )
     else:
-        out.append(_g("Afterwards every municipality has Beschermd Thuis."))
+        out.append(gettext("Afterwards every municipality has Beschermd Thuis."))
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from scipy import stats  # type: ignore[import-untyped]
 
@@ -98,7 +98,7 @@ def money(value: float) -> Decimal:
 
 
 def scenario_label(name: str) -> str:
-    return _g(name) if name == "Baseline" else name
+    return gettext(name) if name == "Baseline" else name
 
 
 def _month(label: str) -> date:
@@ -496,9 +496,9 @@ def costs_table(res: Results, year: int, names: Mapping[str, str]) -> Table:
     for s, name in enumerate(res.scenarios):
         label = scenario_label(name)
         cols += [
-            Column(f"s{s}_bw", f"{label}: {_g('BW and BT stream')}", "money", decimals=0),
-            Column(f"s{s}_mo", f"{label}: {_g('MO stream')}", "money", decimals=0),
-            Column(f"s{s}_total", f"{label}: {_g('Total')}", "money", decimals=0),
+            Column(f"s{s}_bw", f"{label}: {gettext('BW and BT stream')}", "money", decimals=0),
+            Column(f"s{s}_mo", f"{label}: {gettext('MO stream')}", "money", decimals=0),
+            Column(f"s{s}_total", f"{label}: {gettext('Total')}", "money", decimals=0),
         ]
     partial = len(months) < 12
     notes = [
@@ -589,8 +589,8 @@ def plan_tables(summary: Mapping[str, Any], names: Mapping[str, str]) -> list[Ta
             Column("places", _("Extra places"), "int", counts_people=False),
             Column("cost", _("Costs per year"), "money", decimals=0),
             Column("cumulative", _("Costs per year, cumulative"), "money", decimals=0),
-            Column("before", f"{label}: {_g('before')}", "decimal"),
-            Column("after", f"{label}: {_g('after')}", "decimal"),
+            Column("before", f"{label}: {gettext('before')}", "decimal"),
+            Column("after", f"{label}: {gettext('after')}", "decimal"),
         ],
         rows,
         notes=[

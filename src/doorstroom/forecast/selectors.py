@@ -104,6 +104,7 @@ def facility_get(user: Any, pk: int) -> Facility | None:
 
 
 # ------------------------------------------------------------------ the finance seam
+BASELINE = "baseline"
 STREAMS = {"cost_bw": "bw", "cost_bt": "bw", "cost_mo": "mo"}
 
 
@@ -120,7 +121,8 @@ def forecast_costs(
     those, ``years`` when given).
 
     ``scenario``: a scenario (object, id or name) of that forecast; None takes the region's
-    adopted scenario when the forecast includes it, else the baseline. None is returned
+    adopted scenario when the forecast includes it, else the baseline; ``"baseline"`` the
+    baseline (current policy with the planned facilities). None is returned
     when the region has no finished forecast, or the scenario is not part of it. This is a
     system read (no user): forecasts hold no client data."""
     run = (
@@ -171,4 +173,6 @@ def _scenario_index(
         scenario = scenario.pk
     if isinstance(scenario, int):
         return 1 + ids.index(scenario) if scenario in ids else None
+    if scenario == BASELINE:
+        return 0
     return 1 + names.index(scenario) if scenario in names else None
