@@ -72,7 +72,8 @@ def test_calibration_reads_the_log_once_per_snapshot(advisor: User, actor: Actor
     assert first.pk == again.pk
     assert AccessLogEntry.objects.filter(event_type="forecast.calibrate").count() == before + 1
     entry = AccessLogEntry.objects.filter(event_type="forecast.calibrate").last()
-    assert entry is not None and entry.client_pseudonym is None
+    assert entry is not None
+    assert entry.client_pseudonym is None
     b = services.calibration_baseline(first)
     codes = set(region.members.values_list("code", flat=True))
     assert set(b.area.codes) == codes
@@ -98,7 +99,8 @@ def test_calibration_reads_the_log_once_per_snapshot(advisor: User, actor: Actor
         )
     )
     assert occupying == in_care_now
-    assert first.summary["estimates"] and first.summary["inflow"]
+    assert first.summary["estimates"]
+    assert first.summary["inflow"]
 
 
 def _run(advisor: User, actor: Actor, scenarios: list[ForecastScenario], **kw: Any) -> ForecastRun:
@@ -124,7 +126,8 @@ def test_run_as_background_job_end_to_end(
     assert res.mean.shape == (2, len(res.outputs), len(res.units), 36)
     region = res.units[-1]
     s = res.series(0, "in_bw", region)
-    assert np.all(s["p10"] <= s["p50"]) and np.all(s["p50"] <= s["p90"])
+    assert np.all(s["p10"] <= s["p50"])
+    assert np.all(s["p50"] <= s["p90"])
     # stored compactly: a few hundred kilobytes at most, quantiles only
     assert len(bytes(ForecastRun.objects.get(pk=run.pk).result)) < 400_000
     # prevention lowers the applications from the first month (same random numbers)
@@ -142,7 +145,8 @@ def test_small_expected_runs_run_at_once_and_scenarios_share_random_numbers(
         changes=[{**PREVENTION, "factor": 1.0}],
     )
     run = _run(advisor, actor, [neutral])
-    assert run.status == ForecastRun.Status.DONE and run.job_id is None
+    assert run.status == ForecastRun.Status.DONE
+    assert run.job_id is None
     res = selectors.results(run)
     assert res is not None
     # a scenario without effect gives the baseline's result exactly
@@ -150,7 +154,8 @@ def test_small_expected_runs_run_at_once_and_scenarios_share_random_numbers(
     assert np.array_equal(res.mean[0], res.mean[1])
     again = _run(advisor, actor, [neutral])
     res2 = selectors.results(again)
-    assert res2 is not None and np.array_equal(res.p50, res2.p50)  # same seed, same result
+    assert res2 is not None
+    assert np.array_equal(res.p50, res2.p50)
 
 
 def test_results_bytes_round_trip(advisor: User, actor: Actor) -> None:
@@ -158,11 +163,13 @@ def test_results_bytes_round_trip(advisor: User, actor: Actor) -> None:
     res = selectors.results(run)
     assert res is not None
     back = storage.results_from_bytes(storage.results_to_bytes(res))
-    assert back.units == res.units and np.array_equal(back.p90, res.p90, equal_nan=True)
+    assert back.units == res.units
+    assert np.array_equal(back.p90, res.p90, equal_nan=True)
     calibration = ForecastCalibration.objects.get(pk=run.calibration_id)
     b = services.calibration_baseline(calibration)
     b2 = storage.baseline_from_bytes(storage.baseline_to_bytes(b))
-    assert np.array_equal(b.initial, b2.initial) and b2.outcomes.keys() == b.outcomes.keys()
+    assert np.array_equal(b.initial, b2.initial)
+    assert b2.outcomes.keys() == b.outcomes.keys()
 
 
 def test_forecast_costs_for_the_finance_masterplan(
@@ -179,7 +186,8 @@ def test_forecast_costs_for_the_finance_masterplan(
     costs = selectors.forecast_costs(region)
     assert costs is not None
     years = sorted({y for _, y, _ in costs})
-    assert years and all(sum(m.startswith(str(y)) for m in res.months) == 12 for y in years)
+    assert years
+    assert all(sum(m.startswith(str(y)) for m in res.months) == 12 for y in years)
     codes = set(region.members.values_list("code", flat=True))
     assert {c for c, _, _ in costs} == codes
     assert {s for _, _, s in costs} == {"bw", "mo"}

@@ -492,13 +492,16 @@ def costs_table(res: Results, year: int, names: Mapping[str, str]) -> Table:
     for s in range(len(res.scenarios)):
         for k in ("bw", "mo", "total"):
             total[f"s{s}_{k}"] = sum((r.cells[f"s{s}_{k}"] for r in rows), Decimal("0.00"))
+    stream_bw = gettext("BW and BT stream")
+    stream_mo = gettext("MO stream")
+    total_label = gettext("Total")
     cols = [Column("municipality", _("Municipality"))]
     for s, name in enumerate(res.scenarios):
         label = scenario_label(name)
         cols += [
-            Column(f"s{s}_bw", f"{label}: {gettext('BW and BT stream')}", "money", decimals=0),
-            Column(f"s{s}_mo", f"{label}: {gettext('MO stream')}", "money", decimals=0),
-            Column(f"s{s}_total", f"{label}: {gettext('Total')}", "money", decimals=0),
+            Column(f"s{s}_bw", f"{label}: {stream_bw}", "money", decimals=0),
+            Column(f"s{s}_mo", f"{label}: {stream_mo}", "money", decimals=0),
+            Column(f"s{s}_total", f"{label}: {total_label}", "money", decimals=0),
         ]
     partial = len(months) < 12
     notes = [
@@ -579,6 +582,7 @@ def plan_tables(summary: Mapping[str, Any], names: Mapping[str, str]) -> list[Ta
             )
         )
     label = OUTPUT_LABELS.get(target["output"], target["output"])
+    before, after = gettext("before"), gettext("after")
     steps_table = Table(
         "steps",
         _("Steps, cheapest effect first"),
@@ -589,8 +593,8 @@ def plan_tables(summary: Mapping[str, Any], names: Mapping[str, str]) -> list[Ta
             Column("places", _("Extra places"), "int", counts_people=False),
             Column("cost", _("Costs per year"), "money", decimals=0),
             Column("cumulative", _("Costs per year, cumulative"), "money", decimals=0),
-            Column("before", f"{label}: {gettext('before')}", "decimal"),
-            Column("after", f"{label}: {gettext('after')}", "decimal"),
+            Column("before", f"{label}: {before}", "decimal"),
+            Column("after", f"{label}: {after}", "decimal"),
         ],
         rows,
         notes=[
