@@ -537,7 +537,9 @@ def _pools(pl: Plan, units: _Units) -> list[_Pool]:
                 occ_rows=[C_INDEX[c] * g + k for c in OCCUPYING[prod] for k in range(g)],
                 starts_m=starts_m,
                 seg_of_m=seg_of_m,
-                cap=np.add.reduceat(pl.places[p_i], starts_m, axis=0),
+                cap=np.floor(
+                    np.add.reduceat(pl.places[p_i], starts_m, axis=0) * b.utilization[p_i] + 0.5
+                ),
             )
         )
     return out
@@ -600,7 +602,10 @@ def run_batch(
     extra = (
         None
         if comp.extra_places is None
-        else [pool_seg[i](comp.extra_places[i]).astype(F32) for i in range(len(pools))]
+        else [
+            pool_seg[i](comp.extra_places[i] * b.utilization[i]).astype(F32)
+            for i in range(len(pools))
+        ]
     )
     ready_idx = np.array([C_INDEX[c] for c in READY], dtype=np.intp)
     homes = pl.homes.astype(F32)
@@ -669,7 +674,21 @@ def run_batch(
         else:
             inflow[...] = lam
         x[APPLIED] += inflow
-        # ---- placements into the places that are free after this month's exits
+        # ---- homes for the ready (they leave as homes come)
+        rv = xv[ready_idx]  # (3, G, M, B)
+        homes_t = homes[:, t : t + 1]
+        if stochastic:
+            assert rng is not None
+            cells = rv.reshape(-1, m, bsz)
+            moved = np.minimum(cells.sum(axis=0), homes_t)
+            h32 = _allocate(cells, per_muni, moved, rng).reshape(rv.shape)
+        else:
+            ready_tot = rv.reshape(-1, m, bsz).sum(axis=0)
+            moved32 = np.minimum(ready_tot, homes_t)
+            h32 = rv * (moved32 / np.where(ready_tot > 0, ready_tot, F32(1.0)))
+        xv[ready_idx] -= h32
+        homes_out = h32.reshape(-1, m, bsz).sum(axis=0)  # (M, B)
+        # ---- placements into the places that are free after this month's exits and moves
         for p_i, pool in enumerate(pools):
             occ = _rowsum(xv_cg, pool.occ_rows)  # (M, B)
             room = cap[p_i][:, t : t + 1] - pool_seg[p_i](occ)  # (S, B)
@@ -693,20 +712,6 @@ def run_batch(
             if inspect is not None:
                 placed_cells[p_i] = per_cell
             placed[p_i] = _gsum(per_cell[None])[0] if g > 1 else per_cell[0]
-        # ---- homes for the ready (they leave as homes come)
-        rv = xv[ready_idx]  # (3, G, M, B)
-        homes_t = homes[:, t : t + 1]
-        if stochastic:
-            assert rng is not None
-            cells = rv.reshape(-1, m, bsz)
-            moved = np.minimum(cells.sum(axis=0), homes_t)
-            h32 = _allocate(cells, per_muni, moved, rng).reshape(rv.shape)
-        else:
-            ready_tot = rv.reshape(-1, m, bsz).sum(axis=0)
-            moved32 = np.minimum(ready_tot, homes_t)
-            h32 = rv * (moved32 / np.where(ready_tot > 0, ready_tot, F32(1.0)))
-        xv[ready_idx] -= h32
-        homes_out = h32.reshape(-1, m, bsz).sum(axis=0)  # (M, B)
         # ---- outputs per municipality (M, B); region totals after
         for i, rows in enumerate(stock_rows):
             _rowsum(xv_cg, rows, out=out[i, :m])

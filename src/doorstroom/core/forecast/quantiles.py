@@ -67,7 +67,7 @@ class SketchSpec:
                 width = np.maximum(np.ceil((high - low) / bins), 1.0)
             elif kind == "wait":
                 low = np.zeros_like(a)
-                width = np.full_like(a, np.sqrt(wait_cap) / bins * (1 + 1e-6))
+                width = np.full_like(a, np.sqrt(wait_cap) / bins * (1 + 1e-3))
             else:
                 un = np.ones_like(a) if unit is None else np.maximum(unit[o], 1e-9)
                 noise_lo = (4 * np.sqrt(np.maximum(a / un, 0)) + 10) * un
