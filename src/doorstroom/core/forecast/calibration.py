@@ -239,7 +239,8 @@ def fit_coxian(
         with np.errstate(divide="ignore"):
             lp = np.log(np.maximum(pmf, 1e-300))
             ls = np.log(np.maximum(surv, 1e-300))
-        ll = lp @ n_end + ls @ n_cens - ls @ n_entry
+        # (no BLAS: OpenBLAS threads spin on a busy machine)
+        ll = (lp * n_end).sum(axis=1) + (ls * (n_cens - n_entry)).sum(axis=1)
         i = int(np.argmax(ll))
         best = (float(A[i]), float(Q[i]), float(Bb[i]))
         grid_a = np.clip(best[0] * np.geomspace(0.6, 1.6, 15), 1e-4, 0.9)
