@@ -421,6 +421,8 @@ def _allocate(cells: F32Array, seg: _Seg, total: F32Array, rng: np.random.Genera
         pm = per_m.astype(dt)
         for s_i, (lo, hi) in enumerate(zip(seg.starts, seg.ends, strict=True)):
             at_m[lo:hi] = _share(pm[lo:hi], total[s_i].astype(dt), phi_pool[s_i].astype(dt))
+    if cells.shape[0] == 1:  # one queue per municipality: its share is the municipality's
+        return np.asarray(at_m[None], dtype=F32)
     return np.asarray(_share(cells.astype(dt), at_m, phi_m.astype(dt)), dtype=F32)
 
 
