@@ -295,3 +295,22 @@ def test_bad_input_is_refused() -> None:
     with pytest.raises(ForecastError):
         project(b, BASELINE, RunConfig(runs=0))
     assert len(COMPARTMENTS) == len(C_INDEX)
+
+
+@pytest.mark.parametrize("prices", ["uniform", "different"])
+def test_expected_mode_region_bands_equal_the_full_computation(prices: str) -> None:
+    """Expected-value mode with bands for the regions computes municipality means from sums
+    over the runs (a faster path); it must give what the full computation gives."""
+    b = base(months=24)
+    if prices == "different":
+        price = b.price_per_day.copy()
+        price[:, 1] *= 1.4
+        b = replace(b, price_per_day=price)
+    lean = project(b, BASELINE, RunConfig(mode="expected", runs=60, seed=3, workers=1))
+    full = project(b, BASELINE, RunConfig(mode="expected", runs=60, seed=3, workers=1, bands="all"))
+    np.testing.assert_allclose(lean.mean, full.mean, rtol=2e-4, atol=1e-3)
+    r = lean.units.index("Testregio")
+    for q in lean.quantiles:
+        np.testing.assert_allclose(
+            lean.quantiles[q][:, r], full.quantiles[q][:, r], rtol=2e-4, atol=1e-3
+        )

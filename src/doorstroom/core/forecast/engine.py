@@ -421,6 +421,8 @@ def _allocate(cells: F32Array, seg: _Seg, total: F32Array, rng: np.random.Genera
         pm = per_m.astype(dt)
         for s_i, (lo, hi) in enumerate(zip(seg.starts, seg.ends, strict=True)):
             at_m[lo:hi] = _share(pm[lo:hi], total[s_i].astype(dt), phi_pool[s_i].astype(dt))
+    if cells.shape[0] == 1:  # one queue per municipality: its share is the municipality's
+        return np.asarray(at_m[None], dtype=F32)
     return np.asarray(_share(cells.astype(dt), at_m, phi_m.astype(dt)), dtype=F32)
 
 
@@ -537,7 +539,9 @@ def _pools(pl: Plan, units: _Units) -> list[_Pool]:
                 occ_rows=[C_INDEX[c] * g + k for c in OCCUPYING[prod] for k in range(g)],
                 starts_m=starts_m,
                 seg_of_m=seg_of_m,
-                cap=np.add.reduceat(pl.places[p_i], starts_m, axis=0),
+                cap=np.floor(
+                    np.add.reduceat(pl.places[p_i], starts_m, axis=0) * b.utilization[p_i] + 0.5
+                ),
             )
         )
     return out
@@ -552,6 +556,7 @@ def run_batch(
     collectors: Sequence[Collector] = (),
     state_out: FloatArray | None = None,
     inspect: Callable[[MonthView], None] | None = None,
+    lean_units: bool = False,
 ) -> FloatArray:
     """Run one compiled batch over the horizon; returns the sums over its runs (O, U, T)
     and feeds every month's values (O, U, B) to the collectors (and a :class:`MonthView`
@@ -576,13 +581,10 @@ def run_batch(
         flows = evf[:N_EDGES]
     fv = flows.reshape(N_EDGES, g, m, bsz)
     fv_eg = flows.reshape(N_EDGES * g, m, bsz)
-    exit_rows = [int(e) * g + k for e in CARE_EXIT_EDGES for k in range(g)]
     withdraw_rows = [
         [int(e) * g + k for e in WITHDRAW_EDGES[p] for k in range(g)] for p in PRODUCTS
     ]
-    stock_rows = [
-        [C_INDEX[c] * g + k for c in comps for k in range(g)] for comps in STOCK_OUTPUTS.values()
-    ]
+    [[C_INDEX[c] * g + k for c in comps for k in range(g)] for comps in STOCK_OUTPUTS.values()]
     ev_into = [i for i in range(EV_SRC.size) if EV_DST[i] >= 0]
     out = np.zeros((len(OUTPUTS), units.count, bsz), dtype=F32)
     sums = np.zeros((len(OUTPUTS), units.count, t_count), dtype=np.float64)
@@ -600,7 +602,10 @@ def run_batch(
     extra = (
         None
         if comp.extra_places is None
-        else [pool_seg[i](comp.extra_places[i]).astype(F32) for i in range(len(pools))]
+        else [
+            pool_seg[i](comp.extra_places[i] * b.utilization[i]).astype(F32)
+            for i in range(len(pools))
+        ]
     )
     ready_idx = np.array([C_INDEX[c] for c in READY], dtype=np.intp)
     homes = pl.homes.astype(F32)
@@ -612,12 +617,35 @@ def run_batch(
     placed_cells = np.zeros((len(PRODUCTS), g, m, bsz), dtype=F32)
     len(STOCK_OUTPUTS)
     o_wait = [O_INDEX[f"wait_{p.value}"] for p in PRODUCTS]
-    o_waiting = [O_INDEX[f"waiting_{p.value}"] for p in PRODUCTS]
-    o_in = [O_INDEX[f"in_{p.value}"] for p in PRODUCTS]
     o_cost = [O_INDEX[f"cost_{p.value}"] for p in PRODUCTS]
-    o_inflow, o_placements = O_INDEX["inflow"], O_INDEX["placements"]
-    o_outflow, o_home, o_total = O_INDEX["outflow"], O_INDEX["exits_home"], O_INDEX["cost_total"]
+    o_total = O_INDEX["cost_total"]
+    [O_INDEX[f"waiting_{p.value}"] for p in PRODUCTS]
+    [O_INDEX[f"in_{p.value}"] for p in PRODUCTS]
+    [O_INDEX[f"cost_{p.value}"] for p in PRODUCTS]
+    _o_inflow, _o_placements = O_INDEX["inflow"], O_INDEX["placements"]
+    _o_outflow, _o_home, _o_total = O_INDEX["outflow"], O_INDEX["exits_home"], O_INDEX["cost_total"]
     ewma = F32(EWMA)
+    queue_rows = [[C_INDEX[c] * g + k for c in QUEUES[p] for k in range(g)] for p in PRODUCTS]
+    lean = lean_units and not stochastic and inspect is None
+    out_m = np.zeros((len(OUTPUTS), m), dtype=F32)
+    out_r = np.zeros((len(OUTPUTS), len(units.starts), bsz), dtype=F32)
+    price_r = np.stack([region(price[p_i][:, None])[:, 0] for p_i in range(len(PRODUCTS))])
+    price_r /= np.asarray([region(np.ones((m, 1), dtype=F32))[:, 0]] * len(PRODUCTS))
+    uniform_price = bool(
+        all(
+            np.ptp(price[p_i][lo_:hi_]) == 0
+            for p_i in range(len(PRODUCTS))
+            for lo_, hi_ in zip(region.starts, region.ends, strict=True)
+        )
+    )
+
+    def _pool_wait(p_i: int) -> F32Array:
+        """Waiting time per municipality and run: the pool's for a regional pool."""
+        if pool_seg[p_i].identity:
+            return _little(lbar[p_i], dbar[p_i])
+        wait = _little(pool_seg[p_i](lbar[p_i]), pool_seg[p_i](dbar[p_i]))
+        return np.asarray(wait[pools[p_i].seg_of_m], dtype=F32)
+
     for t in range(t_count):
         reg = comp.regimes[comp.regime_of[t]]
         # ---- hazards on the stocks at the start of the month
@@ -669,7 +697,21 @@ def run_batch(
         else:
             inflow[...] = lam
         x[APPLIED] += inflow
-        # ---- placements into the places that are free after this month's exits
+        # ---- homes for the ready (they leave as homes come)
+        rv = xv[ready_idx]  # (3, G, M, B)
+        homes_t = homes[:, t : t + 1]
+        if stochastic:
+            assert rng is not None
+            cells = rv.reshape(-1, m, bsz)
+            moved = np.minimum(cells.sum(axis=0), homes_t)
+            h32 = _allocate(cells, per_muni, moved, rng).reshape(rv.shape)
+        else:
+            ready_tot = rv.reshape(-1, m, bsz).sum(axis=0)
+            moved32 = np.minimum(ready_tot, homes_t)
+            h32 = rv * (moved32 / np.where(ready_tot > 0, ready_tot, F32(1.0)))
+        xv[ready_idx] -= h32
+        homes_out = h32.reshape(-1, m, bsz).sum(axis=0)  # (M, B)
+        # ---- placements into the places that are free after this month's exits and moves
         for p_i, pool in enumerate(pools):
             occ = _rowsum(xv_cg, pool.occ_rows)  # (M, B)
             room = cap[p_i][:, t : t + 1] - pool_seg[p_i](occ)  # (S, B)
@@ -693,50 +735,78 @@ def run_batch(
             if inspect is not None:
                 placed_cells[p_i] = per_cell
             placed[p_i] = _gsum(per_cell[None])[0] if g > 1 else per_cell[0]
-        # ---- homes for the ready (they leave as homes come)
-        rv = xv[ready_idx]  # (3, G, M, B)
-        homes_t = homes[:, t : t + 1]
-        if stochastic:
-            assert rng is not None
-            cells = rv.reshape(-1, m, bsz)
-            moved = np.minimum(cells.sum(axis=0), homes_t)
-            h32 = _allocate(cells, per_muni, moved, rng).reshape(rv.shape)
-        else:
-            ready_tot = rv.reshape(-1, m, bsz).sum(axis=0)
-            moved32 = np.minimum(ready_tot, homes_t)
-            h32 = rv * (moved32 / np.where(ready_tot > 0, ready_tot, F32(1.0)))
-        xv[ready_idx] -= h32
-        homes_out = h32.reshape(-1, m, bsz).sum(axis=0)  # (M, B)
-        # ---- outputs per municipality (M, B); region totals after
-        for i, rows in enumerate(stock_rows):
-            _rowsum(xv_cg, rows, out=out[i, :m])
-        out[o_inflow, :m] = inflow.reshape(g, m, bsz).sum(axis=0)
-        out[o_placements, :m] = placed.sum(axis=0)
-        _rowsum(fv_eg, exit_rows, out=out[o_outflow, :m])
-        out[o_outflow, :m] += homes_out
-        out[o_home, :m] = homes_out
-        for p_i, _prod in enumerate(PRODUCTS):
+        # ---- outputs
+        for p_i in range(len(PRODUCTS)):
             dep = _rowsum(fv_eg, withdraw_rows[p_i])
             dep += placed[p_i]
-            queue = out[o_waiting[p_i], :m]
+            queue = _rowsum(xv_cg, queue_rows[p_i])
             if t == 0:
                 lbar[p_i] = queue
                 dbar[p_i] = dep
             else:
                 lbar[p_i] += ewma * (queue - lbar[p_i])
                 dbar[p_i] += ewma * (dep - dbar[p_i])
-            if pool_seg[p_i].identity:
-                out[o_wait[p_i], :m] = _little(lbar[p_i], dbar[p_i])
-            else:  # a regional pool: every member waits as long as the pool
-                wait = _little(pool_seg[p_i](lbar[p_i]), pool_seg[p_i](dbar[p_i]))
-                out[o_wait[p_i], :m] = wait[pools[p_i].seg_of_m]
-            out[o_cost[p_i], :m] = out[o_in[p_i], :m] * (price[p_i] * F32(pl.days[t]))[:, None]
-        out[o_total, :m] = out[o_cost[0], :m] + out[o_cost[1], :m] + out[o_cost[2], :m]
-        out[:, m:] = region(out[:, :m], axis=1)
-        out[o_wait, m:] = _little(region(lbar, axis=1), region(dbar, axis=1))
-        sums[:, :, t] = out.sum(axis=-1)
-        for col in collectors:
-            col.add(t, out)
+        days = F32(pl.days[t])
+        if lean:
+            # expected value, bands for the regions only: municipality means from sums over
+            # the runs and every run's region totals, both small (no per-run municipality
+            # outputs). No BLAS: OpenBLAS threads spin on a busy machine
+            _fill_outputs(
+                out_m[:, :, None],
+                xv_cg.sum(axis=2, keepdims=True),
+                fv_eg.sum(axis=2, keepdims=True),
+                inflow.reshape(g, m, bsz).sum(axis=(0, 2))[:, None],
+                placed.sum(axis=2, keepdims=True),
+                homes_out.sum(axis=1, keepdims=True),
+                price,
+                days,
+                costs=False,
+            )
+            _fill_outputs(
+                out_r,
+                region(xv_cg, axis=1),
+                region(fv_eg, axis=1),
+                region(inflow.reshape(g, m, bsz).sum(axis=0)),
+                region(placed, axis=1),
+                region(homes_out),
+                price_r,
+                days,
+                costs=False,
+            )
+            for p_i, prod in enumerate(PRODUCTS):
+                o_c, o_i = O_INDEX[f"cost_{prod.value}"], O_INDEX[f"in_{prod.value}"]
+                np.multiply(out_m[o_i], price[p_i] * days, out=out_m[o_c])
+                if uniform_price:
+                    np.multiply(out_r[o_i], (price_r[p_i] * days)[:, None], out=out_r[o_c])
+                else:
+                    rows = [C_INDEX[c] * g + k for c in OCCUPYING[prod] for k in range(g)]
+                    out_r[o_c] = region(_rowsum(xv_cg, rows) * (price[p_i] * days)[:, None])
+                out_m[o_wait[p_i]] = _pool_wait(p_i).sum(axis=1)
+            out_m[o_total] = out_m[o_cost[0]] + out_m[o_cost[1]] + out_m[o_cost[2]]
+            out_r[o_total] = out_r[o_cost[0]] + out_r[o_cost[1]] + out_r[o_cost[2]]
+            out_r[o_wait] = _little(region(lbar, axis=1), region(dbar, axis=1))
+            sums[:, :m, t] = out_m
+            sums[:, m:, t] = out_r.sum(axis=-1)
+            for col in collectors:
+                col.add(t, out_r)
+        else:
+            _fill_outputs(
+                out[:, :m],
+                xv_cg,
+                fv_eg,
+                inflow.reshape(g, m, bsz).sum(axis=0),
+                placed,
+                homes_out,
+                price,
+                days,
+            )
+            for p_i in range(len(PRODUCTS)):
+                out[o_wait[p_i], :m] = _pool_wait(p_i)
+            out[:, m:] = region(out[:, :m], axis=1)
+            out[o_wait, m:] = _little(region(lbar, axis=1), region(dbar, axis=1))
+            sums[:, :, t] = out.sum(axis=-1)
+            for col in collectors:
+                col.add(t, out)
         if inspect is not None:
             inspect(
                 MonthView(
@@ -751,6 +821,52 @@ def run_batch(
     if state_out is not None:
         state_out[...] = xv
     return sums
+
+
+def _fill_outputs(
+    dst: F32Array,
+    xcg: F32Array,
+    fcg: F32Array,
+    inflow: F32Array,
+    placed: F32Array,
+    homes: F32Array,
+    price: F32Array,
+    days: np.float32,
+    weighted: tuple[F32Array, F32Array, _Seg] | None = None,
+    *,
+    costs: bool = True,
+) -> None:
+    """All outputs except the waiting times into ``dst`` (O, U, K) from reduced arrays:
+    stocks ``xcg`` (C*G, U, K), hazard flows ``fcg`` (E*G, U, K), applications (U, K),
+    placements (P, U, K), moves to a home (U, K), price per day (P, U). ``weighted``:
+    (state (C*G, M, B), price (P, M), region sums) when the units are regions whose
+    municipalities charge different prices."""
+    g = xcg.shape[0] // len(COMPARTMENTS)
+    for i, comps in enumerate(STOCK_OUTPUTS.values()):
+        _rowsum(xcg, [C_INDEX[c] * g + k for c in comps for k in range(g)], out=dst[i])
+    dst[O_INDEX["inflow"]] = inflow
+    dst[O_INDEX["placements"]] = placed.sum(axis=0)
+    _rowsum(
+        fcg,
+        [int(e) * g + k for e in CARE_EXIT_EDGES for k in range(g)],
+        out=dst[O_INDEX["outflow"]],
+    )
+    dst[O_INDEX["outflow"]] += homes
+    dst[O_INDEX["exits_home"]] = homes
+    if not costs:
+        return
+    total = dst[O_INDEX["cost_total"]]
+    total[...] = 0
+    for p_i, prod in enumerate(PRODUCTS):
+        cost = dst[O_INDEX[f"cost_{prod.value}"]]
+        if weighted is None:
+            np.multiply(dst[O_INDEX[f"in_{prod.value}"]], (price[p_i] * days)[:, None], out=cost)
+        else:
+            state, price_m, region = weighted
+            rows = [C_INDEX[c] * g + k for c in OCCUPYING[prod] for k in range(g)]
+            per_m = _rowsum(state, rows) * (price_m[p_i] * days)[:, None]
+            cost[...] = region(per_m)
+        total += cost
 
 
 def _little(queue: F32Array, departures: F32Array) -> F32Array:
@@ -937,16 +1053,20 @@ def _project_expected(
         index, n_runs = item
         draws = draw_parameters(baseline, n_runs, stream(cfg.seed, 1, index), fixed=cfg.fixed)
         comp = compile_batch(pl, draws, stochastic=False)
+        lean = not every and not cfg.keep_paths
+        regions = np.arange(units.regions.size) if lean else units.regions
         col: Collector = (
             MonthQuantiles(cfg.quantiles, shape, n_runs)
             if every
-            else UnitBuffer(units.regions, shape, n_runs)
+            else UnitBuffer(regions, shape, n_runs)
         )
         cols = [col]
         paths = Paths(n_runs, shape) if cfg.keep_paths else None
         if paths is not None:
             cols.append(paths)
-        sums = run_batch(comp, stochastic=False, rng=None, sampler=None, collectors=cols)
+        sums = run_batch(
+            comp, stochastic=False, rng=None, sampler=None, collectors=cols, lean_units=lean
+        )
         return sums, col, paths.values if paths is not None else None
 
     if workers == 1:

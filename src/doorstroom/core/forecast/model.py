@@ -29,8 +29,10 @@ Two kinds of transitions:
   blocks the inflow.
 
 Order within a month: hazards on the stocks at the start of the month; progress between
-phases; new applications; placements into the places that are free after this month's exits
-(people decided this month can be placed this month); homes to the ready.
+phases; new applications; homes to the ready; placements into the places that are free
+after this month's exits and moves to a home (people decided this month can be placed this
+month, and a place freed by a move is filled in the same month, as weekly placement rounds
+do).
 """
 
 from __future__ import annotations
@@ -201,7 +203,10 @@ class Baseline:
       "municipality" (places serve their own municipality);
     - ``homes[m, y]``: homes for outflow per year (performance agreements);
     - ``price_per_day[p, m]``: euros per day of a place, charged to the responsible
-      municipality; ``funding[p]``: the funding stream of each product.
+      municipality; ``funding[p]``: the funding stream of each product;
+    - ``utilization[p]``: share of a pool's places that can be filled while people wait
+      (frictional vacancy: offers declined, places for one target group); a pool takes
+      ``round(places * utilization)`` people.
     """
 
     area: Area
@@ -220,6 +225,7 @@ class Baseline:
     price_per_day: FloatArray
     funding: tuple[str, ...] = ("bw", "wmo", "mo")
     youth_group: str | None = "18-24"
+    utilization: tuple[float, ...] = (1.0, 1.0, 1.0)
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -292,6 +298,8 @@ def validate(b: Baseline) -> None:
         raise ForecastError(f"homes must be (municipalities, >= {b.years} years)")
     _check(b.homes, b.homes.shape, "homes")
     _check(b.price_per_day, (len(PRODUCTS), m), "price_per_day")
+    if len(b.utilization) != len(PRODUCTS) or any(not 0.5 <= u <= 1.0 for u in b.utilization):
+        raise ForecastError("utilization must be between 0.5 and 1 for each product")
     if len(b.funding) != len(PRODUCTS):
         raise ForecastError("funding must name a stream for each product")
     if b.youth_group is not None and b.youth_group not in b.groups and g > 1:

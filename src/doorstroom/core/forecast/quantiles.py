@@ -67,7 +67,7 @@ class SketchSpec:
                 width = np.maximum(np.ceil((high - low) / bins), 1.0)
             elif kind == "wait":
                 low = np.zeros_like(a)
-                width = np.full_like(a, np.sqrt(wait_cap) / bins * (1 + 1e-6))
+                width = np.full_like(a, np.sqrt(wait_cap) / bins * (1 + 1e-3))
             else:
                 un = np.ones_like(a) if unit is None else np.maximum(unit[o], 1e-9)
                 noise_lo = (4 * np.sqrt(np.maximum(a / un, 0)) + 10) * un
@@ -127,34 +127,33 @@ class Sketch:
         self.counts += other.counts
         self.runs += other.runs
 
-    def _cum(self) -> npt.NDArray[np.int64]:
-        o, u = self.shape
-        t = self.counts.shape[0]
-        c = self.counts.reshape(t, o, u, self.slots).astype(np.int64)
-        return np.cumsum(c, axis=-1)
-
     def quantile(self, q: float) -> FloatArray:
-        """(O, U, T) quantiles (inverted CDF, linear inside the bin)."""
-        cum = self._cum()
+        """(O, U, T) quantiles (inverted CDF, linear inside the bin), month by month (the
+        cumulative counts of one month at a time: bounded memory)."""
+        o, u = self.shape
+        t_count = self.counts.shape[0]
+        out = np.empty((o, u, t_count))
         target = q * self.runs
-        # first slot whose cumulative count reaches the target
-        k = np.argmax(cum >= target - 1e-9, axis=-1)
-        before = np.take_along_axis(cum, np.maximum(k - 1, 0)[..., None], axis=-1)[..., 0]
-        before = np.where(k == 0, 0, before)
-        inbin = np.take_along_axis(cum, k[..., None], axis=-1)[..., 0] - before
-        frac = np.where(inbin > 0, (target - before) / np.where(inbin > 0, inbin, 1), 0.0)
-        lo = np.moveaxis(self.spec.lo, -1, 0)
-        w = np.moveaxis(self.spec.width, -1, 0)
-        edge = lo + (k - 1) * w
-        frac = np.clip(frac, 0, 1)
-        # counts: a whole-number bin [a, a + w) holds a..a+w-1 (width 1 gives a exactly)
-        whole = np.maximum(edge + np.ceil(frac * w) - 1.0, edge)
-        integer = self.spec.integer[None, :, None]
-        value = np.where(integer, whole, edge + frac * w)
-        value = np.where(k == 0, lo, value)
-        value = np.where(k == self.slots - 1, lo + self.spec.bins * w, value)
-        value = np.where(self.spec.sqrt[None, :, None], value * value, value)
-        return np.asarray(np.moveaxis(value, 0, -1), dtype=np.float64)
+        for t in range(t_count):
+            cum = np.cumsum(self.counts[t].reshape(o, u, self.slots), axis=-1, dtype=np.int32)
+            # first slot whose cumulative count reaches the target
+            k = np.argmax(cum >= target - 1e-9, axis=-1)
+            at = np.take_along_axis(cum, k[..., None], axis=-1)[..., 0]
+            prev = np.take_along_axis(cum, np.maximum(k - 1, 0)[..., None], axis=-1)[..., 0]
+            before = np.where(k == 0, 0, prev)
+            inbin = at - before
+            frac = np.where(inbin > 0, (target - before) / np.where(inbin > 0, inbin, 1), 0.0)
+            lo = self.spec.lo[:, :, t]
+            w = self.spec.width[:, :, t]
+            edge = lo + (k - 1) * w
+            frac = np.clip(frac, 0, 1)
+            # counts: a whole-number bin [a, a + w) holds a..a+w-1 (width 1 gives a exactly)
+            whole = np.maximum(edge + np.ceil(frac * w) - 1.0, edge)
+            value = np.where(self.spec.integer[:, None], whole, edge + frac * w)
+            value = np.where(k == 0, lo, value)
+            value = np.where(k == self.slots - 1, lo + self.spec.bins * w, value)
+            out[:, :, t] = np.where(self.spec.sqrt[:, None], value * value, value)
+        return out
 
     def outside(self) -> FloatArray:
         o, u = self.shape

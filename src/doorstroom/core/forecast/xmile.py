@@ -10,10 +10,11 @@ step exactly:
 - hazard flows ``pi * stock`` use the stocks at the start of the month;
 - ``after_*`` auxiliaries are the stocks after the hazard flows (what the engine sees when it
   places people and hands out homes);
-- placements into a pool: each queue's after-value times ``MIN(1, free / waiting)`` with
-  ``free = MAX(places - occupied, 0)`` (occupancy after the hazard flows);
 - homes: each ready compartment's after-value times ``MIN(1, homes / ready)`` per
   municipality;
+- placements into a pool: each queue's after-value times ``MIN(1, free / waiting)`` with
+  ``free = MAX(places - occupied, 0)`` (occupancy after the hazard flows and the moves to a
+  home);
 - applications, places and homes per month are graphical functions of ``TIME``.
 
 Outputs ``out_<output>_m<i>`` (stocks per municipality) are auxiliaries, to compare with the
@@ -122,8 +123,8 @@ class _Writer:
                 inflows.setdefault(self.v("applied", m, g), []).append(f)
                 for c in (*[q for p in PRODUCTS for q in QUEUES[p]], *OCCUPYING_ALL, *READY):
                     self._after(c, m, g, inflows, outflows)
-        self._placements(inflows, outflows)
         self._homes(inflows, outflows)
+        self._placements(inflows, outflows)
         for m in range(m_count):
             for g in range(g_count):
                 for c_i, comp in enumerate(COMPARTMENTS):
@@ -176,7 +177,7 @@ class _Writer:
                 pools = [[m] for m in range(self.m)]
             for s_i, members in enumerate(pools):
                 pid = f"{prod.value}_s{s_i}"
-                cap = self.pl.places[p_i][members].sum(axis=0)
+                cap = np.floor(self.pl.places[p_i][members].sum(axis=0) * b.utilization[p_i] + 0.5)
                 self.add("aux", f"places_{pid}", "TIME", _gf(cap))
                 occ = [
                     f"after_{self.v(c, m, g)}"
@@ -184,13 +185,20 @@ class _Writer:
                     for g in range(self.g)
                     for c in OCCUPYING[prod]
                 ]
+                occ += [
+                    f"- home_{c}_m{m}_g{g}"
+                    for m in members
+                    for g in range(self.g)
+                    for c in OCCUPYING[prod]
+                    if c in READY
+                ]
                 queue = [
                     f"after_{self.v(c, m, g)}"
                     for m in members
                     for g in range(self.g)
                     for c in QUEUES[prod]
                 ]
-                self.add("aux", f"occupied_{pid}", " + ".join(occ))
+                self.add("aux", f"occupied_{pid}", " + ".join(occ).replace("+ -", "-"))
                 self.add("aux", f"waiting_{pid}", " + ".join(queue))
                 self.add("aux", f"free_{pid}", f"MAX(places_{pid} - occupied_{pid}, 0)")
                 self.add("aux", f"share_{pid}", f"MIN(1, free_{pid} / MAX(waiting_{pid}, 1e-12))")
