@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
+from doorstroom.core.errors import RowErrors
 from doorstroom.core.finance import (
     Cap,
     CapKind,
@@ -31,6 +32,7 @@ from doorstroom.core.finance import (
     settle,
     settle_from_dict,
 )
+from doorstroom.core.finance.budgets import parse_amount, parse_budget_rows
 from doorstroom.core.finance.money import allocate_capped, from_cents, to_cents
 from doorstroom.core.journey import Product
 
@@ -793,3 +795,65 @@ def test_caps_hold_and_the_excess_goes_to_the_others_by_the_key(
     for line in free:
         exact = Fraction(to_cents(rest)) * line.weight / weight
         assert abs(to_cents(line.contribution) - exact) < 1
+
+
+def test_plain_facility_price_applies_where_no_tariff_does() -> None:
+    tariffs = [Tariff(D("70.00"), date(2026, 3, 1), date(2026, 3, 31), product=Product.BT_CLUSTER)]
+    result = realised_costs(
+        [stay(date(2026, 2, 27), date(2026, 3, 3), facility=5, product=Product.BT_CLUSTER)],
+        tariffs,
+        *YEAR,
+        fallback={5: D("95.00")},
+    )
+    # Feb 27-28 at the facility's price, March 1-2 at the product tariff
+    assert [(d.tariff_source, d.price_per_day, d.days) for d in result.details] == [
+        ("price", D("95.00"), 2),
+        ("product", D("70.00"), 2),
+    ]
+
+
+# ---------------------------------------------------------------- budget files
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("1234567.89", "1234567.89"),
+        ("1.234.567,89", "1234567.89"),
+        ("1,234,567.89", "1234567.89"),
+        ("1234567,89", "1234567.89"),
+        ("€ 1.234.567", "1234567.00"),
+        ("12,5", "12.50"),
+        ("1.000.000", "1000000.00"),
+    ],
+)
+def test_amounts_as_typed_in_dutch_or_english_sheets(text: str, amount: str) -> None:
+    assert parse_amount(text) == D(amount)
+
+
+@given(st.integers(0, 10**13))
+def test_dutch_formatting_reads_back_exactly(cents_value: int) -> None:
+    euros_, rest = divmod(cents_value, 100)
+    dutch = f"{euros_:,}".replace(",", ".") + f",{rest:02d}"
+    assert parse_amount(dutch) == from_cents(cents_value)
+
+
+def test_budget_file_needs_its_columns_and_lines() -> None:
+    with pytest.raises(RowErrors) as info:
+        parse_budget_rows([["gemeente", "jaar"], ["GM0014", "2026"]], {"GM0014"})
+    assert info.value.errors[0].params == {"columns": "stroom, budget"}
+    with pytest.raises(RowErrors, match="1 error"):
+        parse_budget_rows([["gemeentecode", "jaar", "stroom", "budget"]], {"GM0014"})
+    with pytest.raises(RowErrors):
+        parse_budget_rows([], {"GM0014"})
+    records = parse_budget_rows(
+        [
+            ["Code", "Year", "Stream", "Historical", "Objective"],
+            ["14", "2026", "Beschermd Wonen", "10,00", "20,00"],
+            ["", "", "", "", ""],
+            ["GM0014", "2026", "MO", "1", "2"],
+        ],
+        {"GM0014"},
+    )
+    assert [(r.municipality, r.stream, r.amount, r.historical) for r in records] == [
+        ("GM0014", Stream.BW, None, D("10.00")),
+        ("GM0014", Stream.MO, None, D("1.00")),
+    ]

@@ -3,7 +3,8 @@
 A stay (from the journey event log) is charged to the municipality responsible for the
 client (residence principle) at the tariff in force on each day. Tariffs are per facility or
 per product type, each with a validity period; a facility tariff goes before a product
-tariff. A stay that crosses a tariff change or a month boundary is split there.
+tariff, and the facility's plain price per day (``fallback``) applies on days that neither
+covers. A stay that crosses a tariff change or a month boundary is split there.
 
 **Days** (``DAY_RULE``), as in Dutch care billing: the day a stay begins counts, the day it
 ends does not (on a transfer the receiving facility charges that day). A stay that begins
@@ -155,7 +156,7 @@ class CostDetail:
     facility_id: int
     product: Product
     price_per_day: Decimal
-    tariff_source: str  # "facility" or "product"
+    tariff_source: str  # "facility", "product" or "price" (the facility's plain price)
     days: int
 
     @property
@@ -232,7 +233,13 @@ class CostResult:
 class TariffBook:
     """Tariffs indexed by facility and product; refuses overlapping validity periods."""
 
-    def __init__(self, tariffs: Iterable[Tariff]) -> None:
+    def __init__(
+        self, tariffs: Iterable[Tariff], fallback: Mapping[int, Decimal] | None = None
+    ) -> None:
+        self.fallback = {
+            facility_id: Tariff(price, facility_id=facility_id)
+            for facility_id, price in (fallback or {}).items()
+        }
         facility: dict[int, list[Tariff]] = defaultdict(list)
         product: dict[Product, list[Tariff]] = defaultdict(list)
         for tariff in tariffs:
@@ -292,7 +299,10 @@ class TariffBook:
             for d in (next_own, tariff.stop if tariff else self._next_start(general_starts, day))
             if d
         ]
-        return tariff, "product", min(changes) if changes else None
+        change = min(changes) if changes else None
+        if tariff is None and facility_id in self.fallback:
+            return self.fallback[facility_id], "price", change
+        return tariff, "product", change
 
 
 def _month_start(day: date) -> date:
@@ -366,15 +376,19 @@ def realised_costs(
     tariffs: Iterable[Tariff],
     period_start: date,
     period_end: date,
+    fallback: Mapping[int, Decimal] | None = None,
 ) -> CostResult:
-    """Costs of ``stays`` from ``period_start`` up to and including ``period_end``."""
+    """Costs of ``stays`` from ``period_start`` up to and including ``period_end``.
+
+    Per day the tariff is: the facility's own tariff valid that day, else the product
+    tariff valid that day, else the facility's plain price per day (``fallback``)."""
     if period_end < period_start:
         raise FinanceError(
             gettext_noop("The period ends (%(end)s) before it begins (%(start)s)."),
             end=period_end.isoformat(),
             start=period_start.isoformat(),
         )
-    book = TariffBook(tariffs)
+    book = TariffBook(tariffs, fallback)
     by_client = _check_stays(stays)
     stop = period_end + ONE_DAY
     days: dict[tuple[str, Stream, date, int, Product, int, str], int] = defaultdict(int)
@@ -452,8 +466,3 @@ def month_range(first: date, last: date) -> list[date]:
         months.append(month)
         month = _next_month(month)
     return months
-
-
-def tariffs_from_prices(prices: Mapping[int, Decimal]) -> list[Tariff]:
-    """Open-ended facility tariffs from a facility's single price per day."""
-    return [Tariff(price, facility_id=facility) for facility, price in sorted(prices.items())]
