@@ -62,7 +62,7 @@ def line_chart(
     top: Decimal | None = None,
 ) -> SafeString:
     """Lines over categories (e.g. years); ``top`` fixes the scale (e.g. 100 for %)."""
-    width, height, left, right, upper, lower = 720, 300, 90, 20, 20, 70
+    width, height, left, right, upper, lower = 720, 300, 100, 30, 20, 70
     values = [v for s in series for v in s.values if v is not None]
     maximum = top if top is not None else _nice_max(max(values, default=Decimal(0)))
     plot_w, plot_h = width - left - right, height - upper - lower

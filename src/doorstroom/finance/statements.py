@@ -8,6 +8,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from doorstroom.finance import display
@@ -59,7 +60,7 @@ def settlement_pdf(calculation: Calculation, code: str, names: dict[str, str]) -
         [_("Municipality"), f"{name} ({code})"],
         [_("Year"), str(calculation.year)],
         [_("Calculation"), f"#{calculation.pk} — {calculation.label}"],
-        [_("Calculated at"), date_format(calculation.created_at, "DATETIME_FORMAT")],
+        [_("Calculated at"), date_format(localtime(calculation.created_at), "DATETIME_FORMAT")],
         [_("Rule version"), calculation.rule_version],
         [_("Fingerprint of the inputs"), calculation.digest[:16]],
     ]

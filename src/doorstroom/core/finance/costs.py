@@ -33,7 +33,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from doorstroom.core.finance.money import RULE_VERSION, FinanceError, from_cents, money, to_cents
+from doorstroom.core.finance.money import RULE_VERSION, FinanceError, money
 from doorstroom.core.i18n import gettext_noop
 from doorstroom.core.journey import PLACE_PRODUCTS, Product
 
@@ -252,6 +252,9 @@ class TariffBook:
         self.product = {k: self._sorted(v) for k, v in product.items()}
         self._facility_starts = {k: [t.start for t in v] for k, v in self.facility.items()}
         self._product_starts = {k: [t.start for t in v] for k, v in self.product.items()}
+        self._schedules: dict[
+            tuple[int, Product], tuple[list[date], list[tuple[Tariff | None, str]]]
+        ] = {}
 
     @staticmethod
     def _sorted(tariffs: list[Tariff]) -> list[Tariff]:
@@ -279,6 +282,31 @@ class TariffBook:
     def _next_start(starts: list[date], day: date) -> date | None:
         index = bisect.bisect_right(starts, day)
         return starts[index] if index < len(starts) else None
+
+    def schedule(
+        self, facility_id: int, product: Product
+    ) -> tuple[list[date], list[tuple[Tariff | None, str]]]:
+        """The tariff of a facility and product over all time, as sorted start days and
+        the tariff (and its source) from each start day on; computed once and cached."""
+        key = (facility_id, product)
+        cached = self._schedules.get(key)
+        if cached is not None:
+            return cached
+        points = {date.min}
+        for tariff in (*self.facility.get(facility_id, ()), *self.product.get(product, ())):
+            points.add(tariff.start)
+            if tariff.stop is not None:
+                points.add(tariff.stop)
+        starts: list[date] = []
+        entries: list[tuple[Tariff | None, str]] = []
+        for point in sorted(points):
+            tariff, source, _ = self.lookup(facility_id, product, point)
+            if entries and entries[-1][0] is tariff and entries[-1][1] == source:
+                continue
+            starts.append(point)
+            entries.append((tariff, source))
+        self._schedules[key] = (starts, entries)
+        return starts, entries
 
     def lookup(
         self, facility_id: int, product: Product, day: date
@@ -391,16 +419,24 @@ def realised_costs(
     book = TariffBook(tariffs, fallback)
     by_client = _check_stays(stays)
     stop = period_end + ONE_DAY
-    days: dict[tuple[str, Stream, date, int, Product, int, str], int] = defaultdict(int)
+    days: dict[tuple[str, Stream, date, int, Product, Decimal, str], int] = defaultdict(int)
     missing: dict[tuple[int, Product], date] = {}
     for own in by_client.values():
         for stay, first, last in charged_days(own, period_end):
             day, until = max(first, period_start), min(last, stop)
+            if day >= until:
+                continue
+            starts, entries = book.schedule(stay.facility_id, stay.product)
+            index = bisect.bisect_right(starts, day) - 1
             stream = PRODUCT_STREAM[stay.product]
             while day < until:
-                tariff, source, change = book.lookup(stay.facility_id, stay.product, day)
-                month = _month_start(day)
-                segment_end = min(d for d in (until, _next_month(day), change) if d is not None)
+                change = starts[index + 1] if index + 1 < len(starts) else None
+                segment_end = _next_month(day)
+                if until < segment_end:
+                    segment_end = until
+                if change is not None and change < segment_end:
+                    segment_end = change
+                tariff, source = entries[index]
                 if tariff is None:
                     key = (stay.facility_id, stay.product)
                     missing[key] = min(missing.get(key, day), day)
@@ -409,14 +445,16 @@ def realised_costs(
                         (
                             stay.municipality,
                             stream,
-                            month,
+                            day.replace(day=1),
                             stay.facility_id,
                             stay.product,
-                            to_cents(tariff.price_per_day),
+                            tariff.price_per_day,
                             source,
                         )
                     ] += (segment_end - day).days
                 day = segment_end
+                if change is not None and day >= change:
+                    index += 1
     if missing:
         (facility_id, product), first = min(missing.items(), key=lambda kv: (kv[1], kv[0][0]))
         raise FinanceError(
@@ -429,18 +467,9 @@ def realised_costs(
             date=first.isoformat(),
             count=len(missing),
         )
-    details = tuple(
-        CostDetail(m, s, month, f, p, from_cents(price), source, n)
-        for (m, s, month, f, p, price, source), n in sorted(
-            days.items(), key=lambda kv: _detail_order(kv[0])
-        )
-    )
+    # Stream and Product are str enums: the keys sort as plain tuples.
+    details = tuple(CostDetail(*key, n) for key, n in sorted(days.items()))
     return CostResult(period_start, period_end, len(stays), details, _lines(details))
-
-
-def _detail_order(key: tuple[str, Stream, date, int, Product, int, str]) -> tuple[Any, ...]:
-    m, s, month, f, p, price, source = key
-    return (m, s.value, month, f, p.value, price, source)
 
 
 def _lines(details: Iterable[CostDetail]) -> tuple[CostLine, ...]:
