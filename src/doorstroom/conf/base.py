@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "doorstroom.journey",
     "doorstroom.finance",
     "doorstroom.jobs",
+    "doorstroom.monitor",
 ]
 
 MIDDLEWARE = [

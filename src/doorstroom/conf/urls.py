@@ -16,6 +16,7 @@ urlpatterns = [
     path("wachtlijsten/", include(waiting_patterns)),
     path("voorzieningen/", include("doorstroom.facilities.urls")),
     path("afwegingskader/", include(framework_patterns)),
+    path("monitor/", include("doorstroom.monitor.urls")),
     path("financien/", include("doorstroom.finance.urls")),
     path("toegangslog/", include("doorstroom.audit.urls")),
     path("taken/", include("doorstroom.jobs.urls")),
