@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from doorstroom.core.finance import CapKind, Stream
@@ -307,3 +308,16 @@ class ChoiceForm(Form):
             ]
         if not streams:
             del self.fields["stream"]
+
+    def showing(self, **values: Any) -> ChoiceForm:
+        """Show the values the page uses (the defaults, when none were chosen)."""
+        for name, value in values.items():
+            if name not in self.fields or value is None:
+                continue
+            self.fields[name].initial = value
+            if self.is_bound and not self.data.get(name):
+                data = QueryDict(mutable=True)
+                data.update(self.data)
+                data[name] = str(value)
+                self.data = data
+        return self

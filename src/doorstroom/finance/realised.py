@@ -1,8 +1,10 @@
 """Realised care costs of a region, from the journey event log.
 
-Stays come from the journey projection (``ClientState.snapshot``: every episode with its
-stays and the responsible municipality, kept in step with the events) or, to check it, by
-folding the events again (:func:`stays_from_events`). Each stay is charged to the
+Stays come from the columnar event log (``journey.eventlog.event_log_load`` and
+``core.eventlog.derive_spells``: the ``stays`` spells), the same reading the monitor and the
+forecast use. Two independent readings check it in the tests: the journey projection
+(:func:`stays_from_states`, ``ClientState.snapshot``) and folding every client's events
+with ``core.journey`` again (:func:`stays_from_events`). Each stay is charged to the
 municipality responsible for the client's episode (residence principle; after a resolved
 dispute the whole episode goes to the municipality it was resolved to).
 
@@ -22,10 +24,13 @@ from django.db.models import Q
 
 from doorstroom.audit.models import Action, Purpose
 from doorstroom.audit.services import Actor, access_record
+from doorstroom.core.eventlog import derive_spells
 from doorstroom.core.finance import CostResult, CostStay, Tariff, realised_costs
+from doorstroom.core.finance.costs import stays_from_frame
 from doorstroom.core.journey import Event, EventType, JourneyState, Product, project
 from doorstroom.facilities.models import Facility
 from doorstroom.finance import models
+from doorstroom.journey.eventlog import event_log_load
 from doorstroom.journey.models import ClientState, JourneyEvent
 from doorstroom.reference.models import Region
 
@@ -47,6 +52,11 @@ def _stays(client_id: int, episodes: Iterable[Mapping[str, Any]]) -> list[CostSt
                 )
             )
     return result
+
+
+def stays_from_log(region: Region) -> list[CostStay]:
+    """Every stay of the region's clients, from the columnar event log."""
+    return stays_from_frame(derive_spells(event_log_load(region_ids=[region.pk])).stays)
 
 
 def stays_from_states(region: Region) -> list[CostStay]:
@@ -120,10 +130,13 @@ def region_costs(
     end: date,
     *,
     actor: Actor | None,
-    from_events: bool = False,
+    source: str = "log",
 ) -> CostResult:
-    """Realised costs of the region's clients from ``start`` to ``end`` (inclusive)."""
-    stays = stays_from_events(region) if from_events else stays_from_states(region)
+    """Realised costs of the region's clients from ``start`` to ``end`` (inclusive); the
+    stays from the event log (``source="log"``), or, to check it, from the projection
+    (``"projection"``) or the fold (``"fold"``)."""
+    reader = {"log": stays_from_log, "projection": stays_from_states, "fold": stays_from_events}
+    stays = reader[source](region)
     tariffs, prices = tariffs_for(region, {s.facility_id for s in stays})
     result = realised_costs(stays, tariffs, start, end, prices)
     if actor is not None:

@@ -23,8 +23,8 @@ from doorstroom.core.roles import Role
 from doorstroom.facilities.models import Facility
 from doorstroom.finance import display, forms, models, reports, selectors, services
 from doorstroom.finance.statements import settlement_pdf
-from doorstroom.finance.tables import Table, export_response
 from doorstroom.finance.uploads import rows_from_upload
+from doorstroom.web.tables import Table, export_response
 
 READERS = (Role.FINANCE_ADVISOR, Role.POLICY_ADVISOR)
 WRITER = Role.FINANCE_ADVISOR
@@ -43,7 +43,7 @@ def _base(request: HttpRequest) -> dict[str, Any]:
 def _page(
     request: HttpRequest, template: str, context: dict[str, Any], tables: list[Table], name: str
 ) -> HttpResponse:
-    exported = export_response(request, tables, name)
+    exported = export_response(request, tables, filename=name)
     if exported is not None:
         return exported
     return render(request, template, {**_base(request), **context, "tables": tables})
@@ -120,6 +120,7 @@ def budget_set(request: HttpRequest, pk: int) -> HttpResponse:
     if year is None and matrix.years:
         this_year = timezone.localdate().year
         year = this_year if this_year in matrix.years else matrix.years[0]
+    choice.showing(year=year)
     # the page shows one year; the Excel download every year; the lines table (import
     # format) holds every line in any download, so that it can be imported again
     exporting = bool(request.GET.get("export"))
@@ -127,7 +128,8 @@ def budget_set(request: HttpRequest, pk: int) -> HttpResponse:
     tables = [
         *reports.budget_tables(matrix, None if request.GET.get("export") == "xlsx" else year),
         reports.budget_lines_table(
-            all_lines if exporting else [x for x in all_lines if x.year == year]
+            all_lines if exporting else [x for x in all_lines if x.year == year],
+            all_years=exporting,
         ),
     ]
     return _page(
@@ -292,6 +294,7 @@ def _distribution_choice(
     if year is None and years:
         this_year = timezone.localdate().year
         year = this_year if this_year in years else years[0]
+    choice.showing(year=year, stream=stream)
     return choice, year, stream
 
 
@@ -329,10 +332,15 @@ def distribution(request: HttpRequest, pk: int) -> HttpResponse:
             context["error"] = display.text(error.message, names)
         else:
             if result is not None:
+                tables = [
+                    reports.distribution_table(result, names),
+                    reports.region_view_table(per_year),
+                    reports.path_table(path, years),
+                ]
                 context.update(
                     result=result,
-                    path_chart=reports.path_chart(path, years),
-                    gain_loss_chart=reports.gain_loss_chart(result, names),
+                    path_chart=reports.path_chart(tables[2]),
+                    gain_loss_chart=reports.gain_loss_chart(tables[0]),
                     explanations=sorted(
                         (
                             names.get(line.municipality, line.municipality),
@@ -341,11 +349,6 @@ def distribution(request: HttpRequest, pk: int) -> HttpResponse:
                         for line in result.lines
                     ),
                 )
-                tables = [
-                    reports.distribution_table(result, names),
-                    reports.region_view_table(per_year),
-                    reports.path_table(path, years),
-                ]
     return _page(
         request,
         "finance/distribution.html",
@@ -424,8 +427,8 @@ def _years() -> list[int]:
 
 def _year(request: HttpRequest, years: list[int], default: int) -> tuple[forms.ChoiceForm, int]:
     choice = forms.ChoiceForm(request.GET or None, years=years)
-    year = choice.cleaned_data.get("year") if choice.is_valid() else None
-    return choice, year or default
+    year = (choice.cleaned_data.get("year") if choice.is_valid() else None) or default
+    return choice.showing(year=year), year
 
 
 @rule(*READERS)
@@ -447,7 +450,7 @@ def costs(request: HttpRequest) -> HttpResponse:
     else:
         facilities = dict(Facility.objects.filter(region=region).values_list("pk", "name"))
         tables = reports.cost_tables(result, names, facilities)
-        context.update(result=result, chart=reports.cost_chart(result) if result.lines else None)
+        context.update(result=result, chart=reports.cost_chart(tables[0]) if result.lines else None)
     tables.append(context["tariffs"])
     return _page(request, "finance/costs.html", context, tables, f"gerealiseerde-kosten-{year}")
 
@@ -487,6 +490,7 @@ def _fund_choice(request: HttpRequest) -> tuple[forms.ChoiceForm, int, models.Bu
     year = (choice.cleaned_data.get("year") if valid else None) or timezone.localdate().year
     chosen = choice.cleaned_data.get("budget_set") if valid else None
     budget_set_ = next((s for s in sets if s.pk == chosen), default)
+    choice.showing(year=year, budget_set=budget_set_.pk if budget_set_ else None)
     return choice, year, budget_set_
 
 
@@ -730,6 +734,7 @@ def masterplan(request: HttpRequest) -> HttpResponse:
     del choice.fields["year"]
     chosen = choice.cleaned_data.get("budget_set") if choice.is_valid() else None
     budget_set_ = next((s for s in sets if s.pk == chosen), selectors.default_budget_set(user))
+    choice.showing(budget_set=budget_set_.pk if budget_set_ else None)
     context: dict[str, Any] = {"choice": choice, "set": budget_set_, "forecast_available": False}
     tables: list[Table] = []
     if budget_set_ is not None:

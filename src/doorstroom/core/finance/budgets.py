@@ -65,6 +65,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 HEADER = ("gemeentecode", "jaar", "stroom", "budget", "historisch", "objectief")
 
+_UNIT = re.compile(r"\s*\((€|eur|euro)\)$")
 _GM = re.compile(r"^(GM)?(\d{1,4})$", re.IGNORECASE)
 
 
@@ -96,7 +97,8 @@ def parse_amount(text: str) -> Decimal:
 
 def _columns(header: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    names = [h.strip().lower() for h in header]
+    # "budget (€)" as the exports of doorstroom write it is "budget"
+    names = [_UNIT.sub("", h.strip().lower()) for h in header]
     for key, aliases in COLUMNS.items():
         for index, name in enumerate(names):
             if name in aliases and key not in found:

@@ -33,6 +33,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+import polars as pl
+
 from doorstroom.core.finance.money import RULE_VERSION, FinanceError, money
 from doorstroom.core.i18n import gettext_noop
 from doorstroom.core.journey import PLACE_PRODUCTS, Product
@@ -482,6 +484,16 @@ def _lines(details: Iterable[CostDetail]) -> tuple[CostLine, ...]:
             grouped.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2])
         )
     )
+
+
+def stays_from_frame(stays: pl.DataFrame) -> list[CostStay]:
+    """Stays from the ``stays`` spells of ``core.eventlog.derive_spells`` (columns client,
+    facility, product, start, end, responsible)."""
+    frame = stays.select("client", "facility", "product", "start", "end", "responsible")
+    return [
+        CostStay(int(client), int(facility), Product(product), start, end, responsible or "")
+        for client, facility, product, start, end, responsible in frame.iter_rows()
+    ]
 
 
 def stream_of(product: Product | str) -> Stream:
