@@ -211,3 +211,105 @@ def test_phase_in_path_form_makes_equal_steps(finance: HttpClient) -> None:
     )
     assert bad.status_code == 400
     assert "gaat terug" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_fund_flow_through_the_screens(finance: HttpClient) -> None:
+    """Settings, a payment, advances, store the settlement, download a statement."""
+    year = timezone.localdate().year
+    response = finance.post(
+        reverse("finance:fund_edit"),
+        {
+            "name": "Solidariteitsfonds",
+            "key": "population",
+            "need_streams": ["bw", "mo"],
+            "pay_realised_costs": "",
+            "cap_kind": "contribution",
+            "cap_percent": "",
+            "cap_amount": "",
+            "reserve_rate": "0",
+            "reserve_opening": "0",
+        },
+    )
+    assert response.status_code == 400  # a cap needs an amount or a percentage
+    assert "Een maximum is een bedrag of een percentage." in response.content.decode()
+    response = finance.post(
+        reverse("finance:fund_edit"),
+        {
+            "name": "Solidariteitsfonds",
+            "key": "population",
+            "need_streams": ["bw", "mo"],
+            "pay_realised_costs": "",
+            "cap_kind": "",
+            "cap_percent": "",
+            "cap_amount": "",
+            "reserve_rate": "0",
+            "reserve_opening": "0",
+        },
+    )
+    assert response.status_code == 302
+    fund = models.SolidarityFund.objects.get()
+    assert fund.key == "population"
+    assert not fund.pay_realised_costs
+    models.FundPayment.objects.filter(fund=fund, year=year).delete()
+    models.FundAdvance.objects.filter(fund=fund, year=year).delete()
+    groningen = fund.region.centre
+    response = finance.post(
+        reverse("finance:fund_payment") + f"?year={year}",
+        {"year": year, "description": "Crisisdienst", "amount": "1000.00", "payee": ""},
+    )
+    assert response.status_code == 302
+    response = finance.post(
+        reverse("finance:fund_advances") + f"?year={year}",
+        {"year": year, groningen.code: "100.00"},
+    )
+    assert response.status_code == 302
+    assert models.FundAdvance.objects.get(fund=fund, year=year).amount == D("100.00")
+    page = finance.get(reverse("finance:fund") + f"?year={year}").content.decode()
+    assert "Crisisdienst" in page
+    before = models.Calculation.objects.count()
+    response = finance.post(reverse("finance:fund_store"), {"year": year})
+    assert response.status_code == 302
+    calculation = models.Calculation.objects.latest("id")
+    assert models.Calculation.objects.count() == before + 1
+    lines = {line["municipality"]: line for line in calculation.outputs["lines"]}
+    assert sum(D(line["contribution"]) for line in lines.values()) == D("1000.00")
+    assert D(lines[groningen.code]["advance"]) == D("100.00")
+    pdf = finance.get(reverse("finance:statement", args=[calculation.pk, groningen.code]))
+    assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_tariff_and_budget_line_forms(finance: HttpClient) -> None:
+    from doorstroom.facilities.models import Facility
+
+    linde = Facility.objects.get(name="De Linde")
+    overlapping = finance.post(
+        reverse("finance:tariff_create"),
+        {
+            "facility": linde.pk,
+            "product": "",
+            "price_per_day": "200.00",
+            "valid_from": "2020-01-01",
+        },
+    )
+    assert overlapping.status_code == 400
+    assert "overlappen" in overlapping.content.decode()
+    both = finance.post(
+        reverse("finance:tariff_create"),
+        {"facility": linde.pk, "product": "bw_intramural", "price_per_day": "1.00"},
+    )
+    assert both.status_code == 400
+    draft = models.BudgetSet.objects.get(status="draft")
+    groningen = draft.region.centre
+    response = finance.post(
+        reverse("finance:budget_line", args=[draft.pk]),
+        {"municipality": groningen.pk, "year": 2031, "stream": "youth", "amount": "12,50"},
+    )
+    assert response.status_code == 302
+    assert draft.lines.get(year=2031).amount == D("12.50")
+    wrong = finance.post(
+        reverse("finance:budget_line", args=[draft.pk]),
+        {"municipality": groningen.pk, "year": 2031, "stream": "youth", "historical": "1"},
+    )
+    assert wrong.status_code == 400

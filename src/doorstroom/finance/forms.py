@@ -18,6 +18,16 @@ from doorstroom.web.forms import Form, StyledFormMixin
 YEARS = (2000, 2100)
 
 
+def localize_decimals(form: forms.BaseForm) -> None:
+    """Amounts as typed in Dutch (1.234,56) or English: localized text inputs."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DecimalField):
+            field.localize = True
+            attrs = {k: v for k, v in field.widget.attrs.items() if k not in ("step", "min", "max")}
+            field.widget = forms.TextInput(attrs={**attrs, "inputmode": "decimal"})
+            field.widget.is_localized = True
+
+
 class BudgetSetForm(Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     note = forms.CharField(
@@ -82,9 +92,15 @@ class BudgetLineForm(Form):
     year = forms.IntegerField(label=_("Year"), min_value=YEARS[0], max_value=YEARS[1])
     stream = forms.ChoiceField(label=_("Funding stream"), choices=models.STREAM_CHOICES)
     amount = forms.DecimalField(
-        label=_("Budget (EUR)"), required=False, min_value=0, max_digits=14, decimal_places=2
+        localize=True,
+        label=_("Budget (EUR)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
     )
     historical = forms.DecimalField(
+        localize=True,
         label=_("Historical amount (EUR)"),
         required=False,
         min_value=0,
@@ -95,6 +111,7 @@ class BudgetLineForm(Form):
         ),
     )
     objective = forms.DecimalField(
+        localize=True,
         label=_("Objective amount (EUR)"),
         required=False,
         min_value=0,
@@ -105,6 +122,7 @@ class BudgetLineForm(Form):
     def __init__(self, *args: Any, region: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = region.members.order_by("name")  # type: ignore[attr-defined]
+        localize_decimals(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -152,6 +170,7 @@ class PhaseInPathForm(Form):
     )
     years = forms.IntegerField(label=_("Number of years"), min_value=1, max_value=50, initial=10)
     first = forms.DecimalField(
+        localize=True,
         label=_("Percentage in the first year"),
         min_value=0,
         max_value=100,
@@ -159,6 +178,7 @@ class PhaseInPathForm(Form):
         decimal_places=2,
     )
     last = forms.DecimalField(
+        localize=True,
         label=_("Percentage in the last year"),
         min_value=0,
         max_value=100,
@@ -169,6 +189,7 @@ class PhaseInPathForm(Form):
     def __init__(self, *args: Any, region: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.region = region
+        localize_decimals(self)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -197,6 +218,7 @@ class TariffForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
             ("", _("— (a facility's own tariff)")),
             *PLACE_PRODUCT_CHOICES,
         ]
+        localize_decimals(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -212,6 +234,10 @@ class FundForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         widget=forms.CheckboxSelectMultiple,
         initial=[Stream.BW.value, Stream.MO.value],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localize_decimals(self)
 
     class Meta:
         model = models.SolidarityFund
@@ -246,7 +272,7 @@ class FundForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
 class FundPaymentForm(Form):
     description = forms.CharField(label=_("Description"), max_length=200)
     amount = forms.DecimalField(
-        label=_("Amount (EUR)"), min_value=0, max_digits=14, decimal_places=2
+        localize=True, label=_("Amount (EUR)"), min_value=0, max_digits=14, decimal_places=2
     )
     payee = forms.ModelChoiceField(
         label=_("Paid to municipality"),
@@ -258,6 +284,7 @@ class FundPaymentForm(Form):
     def __init__(self, *args: Any, region: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["payee"].queryset = region.members.order_by("name")  # type: ignore[attr-defined]
+        localize_decimals(self)
 
 
 class AdvancesForm(Form):
@@ -270,6 +297,7 @@ class AdvancesForm(Form):
         self.municipalities = list(region.members.order_by("name"))
         for municipality in self.municipalities:
             self.fields[municipality.code] = forms.DecimalField(
+                localize=True,
                 label=municipality.name,
                 required=False,
                 min_value=0,
@@ -277,6 +305,7 @@ class AdvancesForm(Form):
                 decimal_places=2,
                 initial=initial_amounts.get(municipality.code),
             )
+        localize_decimals(self)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "utrecht-textbox utrecht-textbox--html-input")
 
