@@ -13,6 +13,12 @@ wall-clock seconds (best of ``--repeat`` runs) for:
   water-filling of the caps).
 
     .venv/bin/python benchmarks/finance.py --clients 50000
+
+With ``--db`` it also measures what a finance page does with the database: it creates a
+test database (from DATABASE_URL, SQLite by default), loads the synthetic history of the
+demo regions (``journey.synthetic``, ``--years`` years), and times, for the largest region:
+reading its event log and deriving the stays, the realised costs of the last full year from
+them, and the fund preview (budgets, population, realised costs, settlement).
 """
 
 from __future__ import annotations
@@ -107,8 +113,88 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50_000)
     parser.add_argument("--facilities", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", action="store_true", help="also time the database path")
+    parser.add_argument("--years", type=int, default=5, help="synthetic history (--db)")
     args = parser.parse_args()
     rng = random.Random(2026)
+    core(args, rng)
+    if args.db:
+        database(args)
+
+
+def database(args: argparse.Namespace) -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorstroom.conf.test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test.utils import get_runner
+
+    runner = get_runner(settings)(verbosity=0)
+    old_config = runner.setup_databases()
+    try:
+        run_database(args)
+    finally:
+        runner.teardown_databases(old_config)
+
+
+def run_database(args: argparse.Namespace) -> None:
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from doorstroom.accounts.models import User
+    from doorstroom.core.eventlog import derive_spells
+    from doorstroom.core.finance.costs import stays_from_frame
+    from doorstroom.core.roles import Role
+    from doorstroom.finance import models, selectors
+    from doorstroom.finance.realised import region_costs
+    from doorstroom.journey.eventlog import event_log_load
+    from doorstroom.journey.synthetic import demo_synthetic_data, region_office, synthetic_load
+    from doorstroom.reference.models import Region
+    from doorstroom.reference.services import reference_data_load
+
+    reference_data_load()
+    today = timezone.localdate()
+    start = time.perf_counter()
+    loaded = synthetic_load(demo_synthetic_data(end=today, years=args.years))
+    print(
+        f"synthetic history loaded: {loaded.clients:,} clients, {loaded.events:,} events "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
+    region = Region.objects.annotate(n=Count("facilities")).order_by("-n").first()
+    assert region is not None
+    year = today.year - 1
+    first, last = date(year, 1, 1), date(year, 12, 31)
+
+    def read() -> Any:
+        return stays_from_frame(derive_spells(event_log_load(region_ids=[region.pk])).stays)
+
+    seconds, stays = best(args.repeat, read)
+    print(
+        f"{region.name}: event log read and stays derived ({len(stays):,} stays): {seconds:.2f} s"
+    )
+    seconds, costs = best(args.repeat, lambda: region_costs(region, first, last, actor=None))
+    print(
+        f"{region.name}: realised costs {year} from the database, end to end "
+        f"(EUR {costs.total:,}): {seconds:.2f} s"
+    )
+    user = User.objects.create(
+        username="bench-finance", organisation=region_office(region), role=Role.FINANCE_ADVISOR
+    )
+    fund = models.SolidarityFund.objects.create(region=region, need_streams=["bw", "mo"])
+    from doorstroom.audit.services import Actor
+
+    actor = Actor.for_user(user, "benchmark")
+    seconds, preview = best(
+        args.repeat, lambda: selectors.fund_preview(user, actor, fund, year, None)
+    )
+    print(f"{region.name}: fund preview {year} (realised costs paid by the fund): {seconds:.2f} s")
+    assert preview.result is not None or preview.error
+
+
+def core(args: argparse.Namespace, rng: random.Random) -> None:
 
     stays, tariffs = stays_and_tariffs(args.clients, args.facilities, rng)
     seconds, result = best(
