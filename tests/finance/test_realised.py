@@ -96,3 +96,20 @@ def test_computing_costs_is_recorded_in_the_access_log_without_clients(team: Tea
     assert entry is not None
     assert entry.event_type == "finance.realised_costs"
     assert entry.client_pseudonym is None
+
+
+@pytest.mark.django_db
+def test_a_future_year_has_no_realised_costs(team: Team) -> None:
+    from doorstroom.accounts.models import User
+    from doorstroom.core.roles import Role
+    from doorstroom.finance import selectors
+
+    client = team.waiting_for_bw(start=40)
+    services.placement_create(**team.pc(), client=client, facility=team.bw, effective=days_ago(20))
+    user = User.objects.create(
+        username="fin", organisation=team.officer.organisation, role=Role.FINANCE_ADVISOR
+    )
+    actor = Actor.for_user(user, "test")
+    this_year = timezone.localdate().year
+    assert selectors.realised(user, actor, this_year).total > 0  # the open stay, up to today
+    assert selectors.realised(user, actor, this_year + 1).total == 0

@@ -30,7 +30,7 @@ from doorstroom.core.finance import (
     distribute,
     settle,
 )
-from doorstroom.finance import models
+from doorstroom.finance import display, models
 from doorstroom.finance.forecast import forecast_costs
 from doorstroom.finance.realised import region_costs
 from doorstroom.organisations.scoping import scope
@@ -194,7 +194,7 @@ def cost_period(year: int) -> tuple[date, date]:
 def realised(user: Any, actor: Actor, year: int) -> CostResult:
     start, end = cost_period(year)
     if end < start:  # a future year: nothing realised yet
-        end = start
+        return CostResult(start, start, 0, (), ())
     return region_costs(member_region(user), start, end, actor=actor)
 
 
@@ -312,9 +312,7 @@ def fund_preview(
         preview.settings = fund_settings(fund)
         preview.result = settle(year, preview.members, preview.payments, preview.settings)
     except FinanceError as error:
-        from doorstroom.finance.display import text
-
-        preview.error = text(error.message, names_)
+        preview.error = display.text(error.message, names_)
     return preview
 
 

@@ -14,7 +14,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from doorstroom.core.errors import RowError, RowErrors
 from doorstroom.core.finance import (
     DistributionResult,
     FinanceError,
@@ -56,6 +55,8 @@ def budget_set_create(
 ) -> models.BudgetSet:
     """A new draft, empty or as a copy of another set (a new version)."""
     region = _region(user)
+    if copy_from is not None and copy_from.region_id != region.pk:
+        raise PermissionError("another region's budget set")
     new = models.BudgetSet.objects.create(
         region=region,
         name=name,
@@ -65,8 +66,6 @@ def budget_set_create(
         created_by=user,
     )
     if copy_from is not None:
-        if copy_from.region_id != region.pk:
-            raise PermissionError("another region's budget set")
         models.BudgetLine.objects.bulk_create(
             models.BudgetLine(
                 budget_set=new,
@@ -209,7 +208,14 @@ def tariff_save(*, user: Any, tariff: models.Tariff) -> models.Tariff:
     if tariff.facility is not None and tariff.facility.region_id != region.pk:
         raise PermissionError("another region's facility")
     tariff.region = region
-    others = models.Tariff.objects.select_for_update().filter(region=region).exclude(pk=tariff.pk)
+    # order by pk: the default ordering joins the (nullable) facility, which PostgreSQL
+    # cannot lock FOR UPDATE
+    others = (
+        models.Tariff.objects.select_for_update()
+        .filter(region=region)
+        .exclude(pk=tariff.pk)
+        .order_by("pk")
+    )
     TariffBook([*(_core_tariff(t) for t in others), _core_tariff(tariff)])  # FinanceError
     tariff.save()
     return tariff
@@ -318,7 +324,3 @@ def calculation_check(calculation: models.Calculation) -> CheckResult:
     if digest(calculation.inputs) != calculation.digest:
         differences.insert(0, "digest")
     return CheckResult(not differences, differences, now.rule_version)
-
-
-def row_errors_from(error: FinanceError) -> RowErrors:
-    return RowErrors([RowError(0, error.message.template, error.message.params)])

@@ -195,6 +195,11 @@ def budget_import(request: HttpRequest, pk: int) -> HttpResponse:
             count = services.budget_rows_import(
                 budget_set=budget_set_, rows=rows_from_upload(upload.name, upload.read())
             )
+        except models.Immutable:
+            messages.error(
+                request, _("This budget set is adopted and cannot be changed. Make a new version.")
+            )
+            return redirect("finance:budget_set", pk=pk)
         except RowErrors as problem:
             names = selectors.names(budget_set_.region)
             errors = [
@@ -234,6 +239,11 @@ def budget_line(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except FinanceError as error:
             form.add_error(None, display.text(error.message))
+        except models.Immutable:
+            messages.error(
+                request, _("This budget set is adopted and cannot be changed. Make a new version.")
+            )
+            return redirect("finance:budget_set", pk=pk)
         else:
             messages.success(request, _("Budget line saved."))
             return redirect("finance:budget_set", pk=pk)
