@@ -10,7 +10,7 @@ import pytest
 from doorstroom.audit.models import AccessLogEntry
 from doorstroom.clients.models import Client
 from doorstroom.core.eventlog import derive_spells
-from doorstroom.core.journey import Event, EventType, project
+from doorstroom.core.journey import project
 from doorstroom.facilities.models import Facility
 from doorstroom.journey import eventlog, services
 from doorstroom.journey.models import ClientState, JourneyEvent

@@ -730,9 +730,7 @@ def spells_from_bytes(data: bytes) -> Spells:
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         header = json.loads(archive.read("header.json"))
-        frames = {
-            name: pl.read_ipc(io.BytesIO(archive.read(f"{name}.arrow"))) for name in _FRAMES
-        }
+        frames = {name: pl.read_ipc(io.BytesIO(archive.read(f"{name}.arrow"))) for name in _FRAMES}
     return Spells(
         **frames,
         municipalities=tuple(header["municipalities"]),

@@ -12,6 +12,7 @@ once per computation (see ``monitor.services.snapshot_refresh``), not per client
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -77,7 +78,8 @@ def log_version() -> str:
     facilities = Facility.objects.order_by("pk").values_list(
         "pk", "places", "status", "opened_on", "municipality_id", "facility_type"
     )
-    return f"{last}:{hash(tuple(facilities)) & 0xFFFFFFFF:08x}"
+    digest = hashlib.sha1(repr(list(facilities)).encode(), usedforsecurity=False).hexdigest()
+    return f"{last}:{digest[:12]}"
 
 
 def _json_text(key: str) -> str:

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from doorstroom.core.eventlog import AGE_BANDS
-from doorstroom.core.kpi import TargetError
 from doorstroom.monitor.models import MonitorTarget
 from doorstroom.monitor.presentation import COMPARISON_INDICATORS, GROUP_LABELS, GROUPS
 from doorstroom.reference.models import Municipality
@@ -21,7 +20,7 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}"})
 
-    def clean(self, value: Any) -> date | None:  # type: ignore[override]
+    def clean(self, value: Any) -> date | None:
         text = super().clean(value)
         if not text:
             return None
@@ -50,7 +49,7 @@ class FilterForm(Form):
 
     def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [("", _("The whole region"))] + [
+        self.fields["municipality"].choices = [("", _("The whole region"))] + [  # type: ignore[attr-defined]
             (m.code, m.name) for m in municipalities
         ]
 
@@ -100,9 +99,3 @@ class TargetForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         if baseline and target and target <= baseline:
             self.add_error("target_year", _("The target year must lie after the baseline year."))
         return data
-
-    def _post_clean(self) -> None:
-        try:
-            super()._post_clean()
-        except TargetError as exc:  # pragma: no cover - validated in clean()
-            self.add_error(None, str(exc))

@@ -59,12 +59,18 @@ AGE_LABELS: dict[str, Promise] = {
 SOURCE = _("doorstroom, journey event log of the region")
 
 
-def _sum(figures: metrics.Figures, metric: str, month: date, categories: Sequence[str], municipality: str = "") -> int | None:
+def _sum(
+    figures: metrics.Figures,
+    metric: str,
+    month: date,
+    categories: Sequence[str],
+    municipality: str = "",
+) -> int | None:
     values = [
         figures.value(metric, month, municipality=municipality, category=c) for c in categories
     ]
     present = [v for v in values if v is not None]
-    return int(round(sum(present))) if present else None
+    return round(sum(present)) if present else None
 
 
 def _value(figures: metrics.Figures, metric: str, month: date, **kw: str) -> float | None:
@@ -72,7 +78,7 @@ def _value(figures: metrics.Figures, metric: str, month: date, **kw: str) -> flo
 
 
 def _int(value: float | None) -> int | None:
-    return int(round(value)) if value is not None else None
+    return round(value) if value is not None else None
 
 
 # ---------------------------------------------------------------- key figures
@@ -88,7 +94,9 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
     before, now = two_years.months.starts
     f = two_years
 
-    def stock(categories: Sequence[str], metric: str = "stock_in_care") -> tuple[int | None, int | None]:
+    def stock(
+        categories: Sequence[str], metric: str = "stock_in_care"
+    ) -> tuple[int | None, int | None]:
         return _sum(f, metric, now, categories), _sum(f, metric, before, categories)
 
     rows_spec: list[tuple[str, Promise, tuple[int | None, int | None]]] = [
@@ -98,7 +106,11 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
         ("waiting", _("On a waiting list (at the end)"), stock(("",), "stock_waiting")),
         ("ready", _("Ready to move on, waiting (at the end)"), stock(("",), "stock_ready")),
         ("applications", _("Applications"), stock(("",), "applications")),
-        ("applications_youth", _("of which young people (18-24)"), stock(("18-24",), "applications")),
+        (
+            "applications_youth",
+            _("of which young people (18-24)"),
+            stock(("18-24",), "applications"),
+        ),
         ("placements", _("New placements"), stock(("",), "placements")),
         ("bw_to_bt", _("Transfers from BW to BT"), stock(("",), "bw_to_bt")),
         ("exits", _("Exits from care"), stock(("",), "exits")),
@@ -114,11 +126,15 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
         title=_("Key figures: numbers of clients"),
         columns=[
             Column("label", _("Figure")),
-            Column("now", _("Last 12 months"), "int"),
-            Column("before", _("12 months before"), "int"),
+            Column("now", _("Now / last 12 months"), "int"),
+            Column("before", _("A year earlier"), "int"),
         ],
         rows=[
-            Row({"label": label, "now": a, "before": b}, key=key, level=1 if str(label).startswith(("of ", "waarvan")) else 0)
+            Row(
+                {"label": label, "now": a, "before": b},
+                key=key,
+                level=1 if str(label).startswith(("of ", "waarvan")) else 0,
+            )
             for key, label, (a, b) in rows_spec
         ],
         notes=[_("Stocks are counted on the last day of the period; flows over the period.")],
@@ -155,13 +171,43 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
         title=_("Key figures: shares and waiting times"),
         columns=[
             Column("label", _("Period")),
-            Column("youth_share", _("Share 18-24 in applications"), "percent", derived_from=("youth", "apps")),
-            Column("origin_share", _("Exits to a home: share in the municipality of origin"), "percent", derived_from=("origin", "home")),
-            Column("waiting_time", _("Waiting time decision to placement, median (days)"), "days", derived_from=("waiting_n",)),
-            Column("waiting_time_p90", _("Waiting time, 90th percentile (days)"), "days", derived_from=("waiting_n",)),
-            Column("ready_wait", _("Ready to move on until leaving, median (days)"), "days", derived_from=("ready_n",)),
+            Column(
+                "youth_share",
+                _("Share 18-24 in applications"),
+                "percent",
+                derived_from=("youth", "apps"),
+            ),
+            Column(
+                "origin_share",
+                _("Exits to a home: share in the municipality of origin"),
+                "percent",
+                derived_from=("origin", "home"),
+            ),
+            Column(
+                "waiting_time",
+                _("Waiting time decision to placement, median (days)"),
+                "days",
+                derived_from=("waiting_n",),
+            ),
+            Column(
+                "waiting_time_p90",
+                _("Waiting time, 90th percentile (days)"),
+                "days",
+                derived_from=("waiting_n",),
+            ),
+            Column(
+                "ready_wait",
+                _("Ready to move on until leaving, median (days)"),
+                "days",
+                derived_from=("ready_n",),
+            ),
             Column("occupancy", _("Occupancy at the end"), "percent", counts_people=False),
-            Column("bt_places_per_10k", _("BT places per 10,000 inhabitants"), "decimal", counts_people=False),
+            Column(
+                "bt_places_per_10k",
+                _("BT places per 10,000 inhabitants"),
+                "decimal",
+                counts_people=False,
+            ),
         ],
         rows=[
             ratio_row(now, "now", _("Last 12 months")),
@@ -242,25 +288,33 @@ def inflow_table(f: metrics.Figures) -> Table:
         "inflow",
         _("Applications per month by age band"),
         f,
-        [(b, AGE_LABELS[b], lambda m, b=b: _int(_value(f, "applications", m, category=b) or 0)) for b in bands],
+        [
+            (b, AGE_LABELS[b], lambda m, b=b: _int(_value(f, "applications", m, category=b) or 0))
+            for b in bands
+        ],
         total=("total", _("Total")),
     )
 
 
+def quarter_label(start: date) -> str:
+    return _("Q%(quarter)s %(year)s") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
+
+
 def channel_table(f: metrics.Figures) -> Table:
+    """Applications per quarter by referral channel (quarters: fewer hidden small cells)."""
     channels = list(CHANNEL_LABELS)
     rows = []
     for month in f.months.starts:
-        cells: dict[str, Any] = {"month": month}
+        cells: dict[str, Any] = {"month": quarter_label(month)}
         for c in channels:
             cells[c] = _int(_value(f, "applications", month, category=c) or 0)
         cells["total"] = sum(v for k, v in cells.items() if k != "month")
         rows.append(Row(cells, key=month.isoformat()))
     return Table(
         id="channels",
-        title=_("Applications per month by referral channel"),
+        title=_("Applications per quarter by referral channel"),
         columns=[
-            Column("month", _("Month"), "month"),
+            Column("month", _("Quarter")),
             *[Column(c, CHANNEL_LABELS[c], "int") for c in channels],
             Column("total", _("Total"), "int", sum_of=tuple(channels)),
         ],
@@ -279,7 +333,11 @@ def waiting_table(f: metrics.Figures) -> Table:
             for g in ("bw", "bt", "mo")
         ],
         total=("total", _("Total")),
-        notes=[_("Clients who are not in care yet; clients in care waiting for a lighter form are not included.")],
+        notes=[
+            _(
+                "Clients who are not in care yet; clients in care waiting for a lighter form are not included."
+            )
+        ],
     )
     return table
 
@@ -313,10 +371,11 @@ def waiting_time_table(f: metrics.Figures) -> Table:
 
 
 def outflow_table(f: metrics.Figures) -> Table:
+    """Exits per quarter by destination (quarters: fewer hidden small cells)."""
     groups = list(DESTINATION_GROUPS)
     rows = []
     for month in f.months.starts:
-        cells: dict[str, Any] = {"month": month}
+        cells: dict[str, Any] = {"month": quarter_label(month)}
         for g in groups:
             cells[g] = _sum(f, "exits", month, DESTINATION_GROUPS[g]) or 0
         cells["total"] = sum(cells[g] for g in groups)
@@ -326,9 +385,9 @@ def outflow_table(f: metrics.Figures) -> Table:
         rows.append(Row(cells, key=month.isoformat()))
     return Table(
         id="outflow",
-        title=_("Exits per month by destination"),
+        title=_("Exits per quarter by destination"),
         columns=[
-            Column("month", _("Month"), "month"),
+            Column("month", _("Quarter")),
             *[Column(g, DESTINATION_GROUP_LABELS[g], "int") for g in groups],
             Column("total", _("Total"), "int", sum_of=tuple(groups)),
             Column(
@@ -366,8 +425,18 @@ def throughflow_table(f: metrics.Figures) -> Table:
             Column("month", _("Month"), "month"),
             Column("bw_to_bt", _("Transfers BW to BT"), "int"),
             Column("ready", _("Ready to move on, waiting (end of month)"), "int"),
-            Column("ready_wait", _("Time ready until leaving, median (days)"), "days", derived_from=("ready_n",)),
-            Column("backlog_age", _("Time waiting so far, median of the backlog (days)"), "days", derived_from=("ready",)),
+            Column(
+                "ready_wait",
+                _("Time ready until leaving, median (days)"),
+                "days",
+                derived_from=("ready_n",),
+            ),
+            Column(
+                "backlog_age",
+                _("Time waiting so far, median of the backlog (days)"),
+                "days",
+                derived_from=("ready",),
+            ),
         ],
         rows=rows,
         source=SOURCE,
@@ -447,7 +516,12 @@ def returns_table(yearly: metrics.Figures) -> Table:
             Column("year", _("Year")),
             Column("returns", _("Applications that are a return"), "int"),
             Column("exits", _("Exits"), "int"),
-            Column("rate_6", _("Of the exits: back within 6 months"), "percent", derived_from=("exits",)),
+            Column(
+                "rate_6",
+                _("Of the exits: back within 6 months"),
+                "percent",
+                derived_from=("exits",),
+            ),
             Column("rate_12", _("... within 12 months"), "percent", derived_from=("exits",)),
             Column("rate_24", _("... within 24 months"), "percent", derived_from=("exits",)),
         ],
@@ -463,7 +537,9 @@ def in_care_chart(table: Table) -> Chart:
 
 
 def inflow_chart(table: Table, targets: Sequence[Target] = ()) -> Chart:
-    return line_chart(table, x="month", series=["total", "18-24"], targets=targets, y_label=_("applications"))
+    return line_chart(
+        table, x="month", series=["total", "18-24"], targets=targets, y_label=_("applications")
+    )
 
 
 def waiting_chart(table: Table) -> Chart:
@@ -475,7 +551,9 @@ def waiting_time_chart(table: Table) -> Chart:
 
 
 def outflow_chart(table: Table) -> Chart:
-    return bar_chart(table, category="month", series=list(DESTINATION_GROUPS), stacked=True, y_label=_("exits"))
+    return bar_chart(
+        table, category="month", series=list(DESTINATION_GROUPS), stacked=True, y_label=_("exits")
+    )
 
 
 def throughflow_chart(table: Table) -> Chart:
@@ -494,7 +572,9 @@ COMPARISON_INDICATORS: dict[str, Promise] = {
 
 
 def comparison_table(
-    window: metrics.Figures, municipalities: Sequence[tuple[str, str]], populations: Mapping[str, int]
+    window: metrics.Figures,
+    municipalities: Sequence[tuple[str, str]],
+    populations: Mapping[str, int],
 ) -> Table:
     """One row per municipality of origin for a window period (e.g. the last 12 months)."""
     (period,) = window.months.starts
@@ -502,7 +582,10 @@ def comparison_table(
     for code, name in municipalities:
         pop = populations.get(code)
         apps = _int(_value(window, "applications", period, municipality=code) or 0) or 0
-        youth = _int(_value(window, "applications", period, municipality=code, category="18-24") or 0) or 0
+        youth = (
+            _int(_value(window, "applications", period, municipality=code, category="18-24") or 0)
+            or 0
+        )
         in_care = _int(_value(window, "stock_in_care", period, municipality=code) or 0) or 0
         bt_in_care = _sum(window, "stock_in_care", period, GROUPS["bt"], municipality=code) or 0
         home = _int(_value(window, "exits_home", period, municipality=code) or 0) or 0
@@ -520,7 +603,9 @@ def comparison_table(
                     "in_care": in_care,
                     "in_care_per_10k": in_care / pop * 10_000 if pop else None,
                     "bt_in_care": bt_in_care,
-                    "waiting": _int(_value(window, "stock_waiting", period, municipality=code) or 0),
+                    "waiting": _int(
+                        _value(window, "stock_waiting", period, municipality=code) or 0
+                    ),
                     "ready": _int(_value(window, "stock_ready", period, municipality=code) or 0),
                     "home": home,
                     "origin": origin,
@@ -532,7 +617,16 @@ def comparison_table(
                 key=code,
             )
         )
-    count_keys = ("applications", "youth", "in_care", "bt_in_care", "waiting", "ready", "home", "origin")
+    count_keys = (
+        "applications",
+        "youth",
+        "in_care",
+        "bt_in_care",
+        "waiting",
+        "ready",
+        "home",
+        "origin",
+    )
     footer_cells: dict[str, Any] = {"name": _("Region")}
     for key in (*count_keys, "bt_places"):
         footer_cells[key] = sum(r.cells[key] or 0 for r in rows)
@@ -540,11 +634,19 @@ def comparison_table(
     footer_cells.update(
         {
             "population": total_pop or None,
-            "applications_per_10k": footer_cells["applications"] / total_pop * 10_000 if total_pop else None,
-            "youth_share": footer_cells["youth"] / footer_cells["applications"] if footer_cells["applications"] else None,
+            "applications_per_10k": footer_cells["applications"] / total_pop * 10_000
+            if total_pop
+            else None,
+            "youth_share": footer_cells["youth"] / footer_cells["applications"]
+            if footer_cells["applications"]
+            else None,
             "in_care_per_10k": footer_cells["in_care"] / total_pop * 10_000 if total_pop else None,
-            "origin_share": footer_cells["origin"] / footer_cells["home"] if footer_cells["home"] else None,
-            "bt_places_per_10k": footer_cells["bt_places"] / total_pop * 10_000 if total_pop else None,
+            "origin_share": footer_cells["origin"] / footer_cells["home"]
+            if footer_cells["home"]
+            else None,
+            "bt_places_per_10k": footer_cells["bt_places"] / total_pop * 10_000
+            if total_pop
+            else None,
             "has_bt": "",
         }
     )
@@ -555,13 +657,27 @@ def comparison_table(
             Column("name", _("Municipality")),
             Column("population", _("Inhabitants"), "int", counts_people=False),
             Column("applications", _("Applications"), "int"),
-            Column("applications_per_10k", _("Applications per 10,000"), "decimal", derived_from=("applications",)),
-            Column("youth_share", _("Share 18-24"), "percent", derived_from=("youth", "applications")),
+            Column(
+                "applications_per_10k",
+                _("Applications per 10,000"),
+                "decimal",
+                derived_from=("applications",),
+            ),
+            Column(
+                "youth_share", _("Share 18-24"), "percent", derived_from=("youth", "applications")
+            ),
             Column("in_care", _("In care (end)"), "int"),
-            Column("in_care_per_10k", _("In care per 10,000"), "decimal", derived_from=("in_care",)),
+            Column(
+                "in_care_per_10k", _("In care per 10,000"), "decimal", derived_from=("in_care",)
+            ),
             Column("waiting", _("Waiting (end)"), "int"),
             Column("ready", _("Ready to move on (end)"), "int"),
-            Column("origin_share", _("Exits to a home in own municipality"), "percent", derived_from=("origin", "home")),
+            Column(
+                "origin_share",
+                _("Exits to a home in own municipality"),
+                "percent",
+                derived_from=("origin", "home"),
+            ),
             Column("bt_places", _("BT places"), "int", counts_people=False),
             Column("bt_places_per_10k", _("BT places per 10,000"), "decimal", counts_people=False),
             Column("has_bt", _("BT in the municipality")),
@@ -569,7 +685,9 @@ def comparison_table(
         rows=rows,
         footer=[Row(footer_cells, key="region", sum_of=BODY)],
         notes=[
-            _("Municipality of origin: where the client lived before applying. Places: where the facility is."),
+            _(
+                "Municipality of origin: where the client lived before applying. Places: where the facility is."
+            ),
             _("Flows over the period; stocks (in care, waiting) at its end."),
         ],
         source=SOURCE,
@@ -578,12 +696,16 @@ def comparison_table(
 
 def comparison_chart(table: Table, indicator: str) -> Chart:
     return bar_chart(
-        table, category="name", series=[indicator], horizontal=True, y_label=COMPARISON_INDICATORS[indicator]
+        table,
+        category="name",
+        series=[indicator],
+        horizontal=True,
+        y_label=COMPARISON_INDICATORS[indicator],
     )
 
 
 # ---------------------------------------------------------------- pathways
-PATH_FIRST: dict[str, Promise] = {c: label for c, label in CHANNEL_LABELS.items()}
+PATH_FIRST: dict[str, Promise] = dict(CHANNEL_LABELS.items())
 PATH_SECOND: dict[str, Promise] = {
     "bw": _("Decision: BW"),
     "bt": _("Decision: BT"),
@@ -603,7 +725,9 @@ PATH_THIRD: dict[str, Promise] = {
 }
 
 
-def pathway_flows(spells: Any, filters: metrics.Filters, first: date, last: date) -> list[tuple[str, str, int]]:
+def pathway_flows(
+    spells: Any, filters: metrics.Filters, first: date, last: date
+) -> list[tuple[str, str, int]]:
     """(source, target, count) flows of the episodes that started in [first, last]:
     channel -> decision -> where they are now."""
     import polars as pl
@@ -613,9 +737,18 @@ def pathway_flows(spells: Any, filters: metrics.Filters, first: date, last: date
     )
     if episodes.height == 0:
         return []
-    exits = spells.exits.select("client", "episode", pl.col("destination").cast(pl.String).alias("dest"))
-    in_care = spells.stays.filter(pl.col("end").is_null()).select("client", "episode").unique().with_columns(pl.lit(True).alias("care"))
-    frame = episodes.join(exits, on=["client", "episode"], how="left").join(in_care, on=["client", "episode"], how="left")
+    exits = spells.exits.select(
+        "client", "episode", pl.col("destination").cast(pl.String).alias("dest")
+    )
+    in_care = (
+        spells.stays.filter(pl.col("end").is_null())
+        .select("client", "episode")
+        .unique()
+        .with_columns(pl.lit(True).alias("care"))
+    )
+    frame = episodes.join(exits, on=["client", "episode"], how="left").join(
+        in_care, on=["client", "episode"], how="left"
+    )
     group_of = {v: g for g, values in GROUPS.items() for v in values}
     flows: dict[tuple[str, str], int] = {}
     for row in frame.select("channel", "product", "outcome", "dest", "care").iter_rows():
@@ -663,7 +796,10 @@ def pathway_table(flows: Sequence[tuple[str, str, int]]) -> Table:
             Column("count", _("Clients"), "int"),
         ],
         rows=[
-            Row({"source": str(pathway_label(a)), "target": str(pathway_label(b)), "count": n}, key=f"{a}>{b}")
+            Row(
+                {"source": str(pathway_label(a)), "target": str(pathway_label(b)), "count": n},
+                key=f"{a}>{b}",
+            )
             for a, b, n in flows
         ],
         notes=[_("Episodes that started in the period. A client who applied twice counts twice.")],
@@ -739,7 +875,9 @@ def targets_table(items: Sequence[tuple[Any, Progress]], *, threshold: int | Non
         ],
         rows=rows,
         notes=[
-            _("Percentages are shown as numbers (12.5 = 12.5%). The path runs in a straight line from the baseline year to the target year."),
+            _(
+                "Percentages are shown as numbers (12.5 = 12.5%). The path runs in a straight line from the baseline year to the target year."
+            ),
             _("Numbers of clients below the disclosure threshold are not shown (—)."),
         ],
         source=SOURCE,

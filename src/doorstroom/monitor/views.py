@@ -7,12 +7,17 @@ build tables and charts, and apply disclosure control for roles without client a
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +25,7 @@ from doorstroom.accounts.acting import member
 from doorstroom.accounts.permissions import rule
 from doorstroom.audit.services import Actor
 from doorstroom.core import metrics
-from doorstroom.core.kpi import KPIS, Status, TargetError
+from doorstroom.core.kpi import Status, TargetError
 from doorstroom.core.roles import Role
 from doorstroom.monitor import presentation as p
 from doorstroom.monitor import selectors, services
@@ -38,6 +43,7 @@ MONITOR_ROLES = (
     Role.ADMINISTRATOR,
 )
 TARGET_EDITORS = (Role.POLICY_ADVISOR,)
+CACHE_SECONDS = 3600  # a new snapshot or target makes a new key anyway
 
 
 def _protect(user: Any, tables: list[Table]) -> list[Table]:
@@ -87,22 +93,26 @@ def _inflow_targets(user: Any, state: selectors.Current, code: str) -> list[Targ
             continue
         if progress.goal is None:
             continue
-        label = _("Target %(year)s: %(kpi)s") % {
+        label = _("Target %(year)s: %(kpi)s, per month") % {
             "year": target.target_year,
-            "kpi": KPIS[target.kpi].label and target.get_kpi_display(),
+            "kpi": target.get_kpi_display(),
         }
         result.append(Target(label, progress.goal / 12, at=date(target.target_year, 12, 1)))
     return result
 
 
-@rule(*MONITOR_ROLES)
-def overview(request: HttpRequest) -> HttpResponse:
-    s = _selection(request)
+def _overview_tables(s: dict[str, Any]) -> list[Table]:
     user, state, filters = s["user"], s["state"], s["filters"]
     periods = metrics.Months.between(s["first"], s["last_day"])
     monthly = selectors.figures(state, filters, periods, populations=s["populations"])
     two = selectors.figures(
         state, filters, p.two_year_grid(s["last_day"]), populations=s["populations"]
+    )
+    quarterly = selectors.figures(
+        state,
+        filters,
+        metrics.Months.quarters(s["first"], s["last_day"]),
+        metric_names=["applications", "exits"],
     )
     yearly = selectors.figures(
         state,
@@ -111,37 +121,80 @@ def overview(request: HttpRequest) -> HttpResponse:
         metric_names=["returns", "return_rate", "exits"],
     )
     keys = p.key_figures(two)
-    tables = _protect(
+    return _protect(
         user,
         [
             keys.counts,
             keys.ratios,
             p.in_care_table(monthly),
             p.inflow_table(monthly),
-            p.channel_table(monthly),
+            p.channel_table(quarterly),
             p.waiting_table(monthly),
             p.waiting_time_table(monthly),
             p.throughflow_table(monthly),
-            p.outflow_table(monthly),
+            p.outflow_table(quarterly),
             p.capacity_table(monthly),
             p.returns_table(yearly),
         ],
     )
-    if response := export_response(request, tables, filename="regiomonitor", title=_("Regional monitor")):
-        return response
-    t = {table.id: table for table in tables}
-    charts = {
-        "in_care": p.in_care_chart(t["in-care"]),
-        "inflow": p.inflow_chart(t["inflow"], _inflow_targets(user, state, s["municipality"])),
-        "waiting": p.waiting_chart(t["waiting"]),
-        "waiting_time": p.waiting_time_chart(t["waiting-time"]),
-        "throughflow": p.throughflow_chart(t["throughflow"]),
-        "outflow": p.outflow_chart(t["outflow"]),
-    }
+
+
+def _cache_key(request: HttpRequest, name: str, s: dict[str, Any]) -> str:
+    """Pages depend on the snapshot, the filters, the protection, the language and the
+    region's targets only: the rendered figures are cached on those."""
+    query = "&".join(
+        f"{k}={v}" for k, v in sorted(request.GET.items()) if k not in ("export", "table")
+    )
+    stamp = selectors.targets_stamp(s["user"])
+    raw = "|".join(
+        [
+            name,
+            str(s["state"].snapshot_id),
+            selectors.region_slug(s["user"]),
+            str(selectors.sees_small_counts(s["user"])),
+            get_language() or "",
+            stamp,
+            query,
+        ]
+    )
+    return "monitor:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+@rule(*MONITOR_ROLES)
+def overview(request: HttpRequest) -> HttpResponse:
+    s = _selection(request)
+    if request.GET.get("export"):
+        tables = _overview_tables(s)
+        response = export_response(
+            request, tables, filename="regiomonitor", title=_("Regional monitor")
+        )
+        if response is not None:
+            return response
+    key = _cache_key(request, "overview", s)
+    body = cache.get(key)
+    if body is None:
+        tables = _overview_tables(s)
+        t = {table.id.replace("-", "_"): table for table in tables}
+        charts = {
+            "in_care": p.in_care_chart(t["in_care"]),
+            "inflow": p.inflow_chart(
+                t["inflow"], _inflow_targets(s["user"], s["state"], s["municipality"])
+            ),
+            "waiting": p.waiting_chart(t["waiting"]),
+            "waiting_time": p.waiting_time_chart(t["waiting_time"]),
+            "throughflow": p.throughflow_chart(t["throughflow"]),
+            "outflow": p.outflow_chart(t["outflow"]),
+        }
+        body = render_to_string(
+            "monitor/_overview_body.html",
+            {"tables": tables, "t": t, "charts": charts},
+            request=request,
+        )
+        cache.set(key, body, CACHE_SECONDS)
     return render(
         request,
         "monitor/overview.html",
-        {**s, "tables": tables, "t": t, "charts": charts, "protected": not selectors.sees_small_counts(user)},
+        {**s, "body": mark_safe(body), "protected": not selectors.sees_small_counts(s["user"])},  # noqa: S308
     )
 
 
@@ -152,12 +205,16 @@ def municipalities(request: HttpRequest) -> HttpResponse:
     last_day = s["last_day"]
     window = metrics.Months.window(p._minus_year(last_day) + timedelta(days=1), last_day)
     filters = metrics.Filters(
-        regions=s["filters"].regions, age_bands=s["filters"].age_bands, products=s["filters"].products
+        regions=s["filters"].regions,
+        age_bands=s["filters"].age_bands,
+        products=s["filters"].products,
     )
     figures = selectors.figures(state, filters, window, populations=s["all_populations"])
     names = [(m.code, m.name) for m in s["municipalities"]]
     (table,) = _protect(user, [p.comparison_table(figures, names, s["all_populations"])])
-    if response := export_response(request, [table], filename="gemeenten", title=_("Municipalities compared")):
+    if response := export_response(
+        request, [table], filename="gemeenten", title=_("Municipalities compared")
+    ):
         return response
     indicator = s["data"].get("indicator") or "applications_per_10k"
     return render(

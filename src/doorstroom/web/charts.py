@@ -19,16 +19,26 @@ deficiencies; line series also differ by dash pattern. Output is deterministic.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any, Final
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from doorstroom.web.tables import Column, Row, Separators, StrOrPromise, Table, format_value
+from doorstroom.core.disclosure import Policy
+from doorstroom.web.tables import (
+    Column,
+    Row,
+    Separators,
+    StrOrPromise,
+    Table,
+    for_export,
+    format_value,
+)
 
 # Okabe-Ito blue, vermillion, bluish green, reddish purple, near-black, and a purple:
 # every colour >= 3:1 on white; pairwise distinct under deuteranopia, protanopia and
@@ -56,12 +66,20 @@ class Target:
 
 @dataclass(frozen=True)
 class Chart:
-    """An SVG chart and its table alternative."""
+    """An SVG chart and its table alternative (``table``: the figures drawn, with its own
+    id); ``source`` is the table it was drawn from, ``redraw`` draws it again from another
+    version of that table (e.g. with disclosure control)."""
 
     id: str
     title: str
     svg: SafeString
     table: Table
+    source: Table = field(repr=False, compare=False)
+    redraw: Callable[[Table], Chart] = field(repr=False, compare=False)
+
+    def protect(self, policy: Policy | None = None) -> Chart:
+        """The chart drawn again from its table with disclosure control applied."""
+        return self.redraw(self.source.protect(policy))
 
     def __html__(self) -> SafeString:
         return format_html(
@@ -77,6 +95,12 @@ class Chart:
 
     def __str__(self) -> str:
         return str(self.__html__())
+
+
+def for_export_chart(chart: Chart) -> Chart:
+    """Disclosure control for a chart in an export (PDF), as ``tables.for_export``."""
+    protected = for_export(chart.source)
+    return chart if protected is chart.source else chart.redraw(protected)
 
 
 # ------------------------------------------------------------------ small helpers
@@ -409,7 +433,21 @@ def line_chart(
             )
     parts.append("</svg>")
     target_notes = [_target_note(t, y_column, x_column) for t in targets]
-    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id, target_notes))
+    redraw = partial(
+        line_chart,
+        x=x,
+        series=series,
+        band=band,
+        band_label=band_label,
+        targets=targets,
+        y_label=y_label,
+        description=description,
+        chart_id=chart_id,
+        width=width,
+        height=height,
+    )
+    alternative = _alternative(table, chart_id, target_notes)
+    return Chart(chart_id, title, _svg(parts), alternative, table, redraw)
 
 
 def _target_note(target: Target, y_column: Column, x_column: Column) -> str:
@@ -529,6 +567,7 @@ def bar_chart(
     """Bars per body row of ``table`` (the ``category`` column names them), one bar per
     series column side by side, or ``stacked``. ``horizontal`` suits long names (e.g.
     municipalities). Negative values (a loss) go below / left of zero."""
+    requested_height = height
     columns = {c.key: c for c in table.columns}
     seps = Separators.current()
     chart_id = chart_id or f"chart-{table.id}"
@@ -670,7 +709,19 @@ def bar_chart(
         elif ci % every == 0:
             parts.append(_text(left + mid, top + plot_h + 18, name, anchor="middle"))
     parts.append("</g></svg>")
-    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id))
+    redraw = partial(
+        bar_chart,
+        category=category,
+        series=series,
+        stacked=stacked,
+        horizontal=horizontal,
+        y_label=y_label,
+        description=description,
+        chart_id=chart_id,
+        width=width,
+        height=requested_height,
+    )
+    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id), table, redraw)
 
 
 def _bar_summary(table: Table, series: Sequence[str], columns: Mapping[str, Column]) -> str:
@@ -835,7 +886,19 @@ def sankey(
                 )
                 parts.append(_text(x + node_w + 6, cy, label))
     parts.append("</g></svg>")
-    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id))
+    redraw = partial(
+        sankey,
+        source=source,
+        target=target,
+        value=value,
+        columns=columns,
+        node_colours=node_colours,
+        description=description,
+        chart_id=chart_id,
+        width=width,
+        height=height,
+    )
+    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id), table, redraw)
 
 
 def _sankey_summary(columns: Sequence[Sequence[str]]) -> str:
