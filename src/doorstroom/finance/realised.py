@@ -15,7 +15,7 @@ access-log entry (no client pseudonym: nobody is shown) for the acting user.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -135,10 +135,21 @@ def region_costs(
     """Realised costs of the region's clients from ``start`` to ``end`` (inclusive); the
     stays from the event log (``source="log"``), or, to check it, from the projection
     (``"projection"``) or the fold (``"fold"``)."""
+    return region_costs_periods(region, [(start, end)], actor=actor, source=source)[0]
+
+
+def region_costs_periods(
+    region: Region,
+    periods: Sequence[tuple[date, date]],
+    *,
+    actor: Actor | None,
+    source: str = "log",
+) -> list[CostResult]:
+    """Realised costs for several periods, reading the stays and tariffs once."""
     reader = {"log": stays_from_log, "projection": stays_from_states, "fold": stays_from_events}
     stays = reader[source](region)
     tariffs, prices = tariffs_for(region, {s.facility_id for s in stays})
-    result = realised_costs(stays, tariffs, start, end, prices)
+    results = [realised_costs(stays, tariffs, first, last, prices) for first, last in periods]
     if actor is not None:
         access_record(
             actor,
@@ -150,4 +161,4 @@ def region_costs(
             object_id=str(region.pk),
             region_id=region.pk,
         )
-    return result
+    return results

@@ -32,7 +32,7 @@ from doorstroom.core.finance import (
 )
 from doorstroom.finance import display, models
 from doorstroom.finance.forecast import forecast_costs
-from doorstroom.finance.realised import region_costs
+from doorstroom.finance.realised import region_costs, region_costs_periods
 from doorstroom.organisations.scoping import scope
 from doorstroom.reference.models import Municipality, PopulationFigure, Region
 
@@ -350,10 +350,12 @@ def masterplan(user: Any, actor: Actor, budget_set: models.BudgetSet) -> list[Ma
     budgets = effective_budgets(budget_set)
     years = sorted({year for _, year, _ in budgets})
     this_year = timezone.localdate().year
-    realised_by_year: dict[int, dict[tuple[str, Stream], Decimal]] = {}
-    for year in years:
-        if year <= this_year:
-            realised_by_year[year] = realised(user, actor, year).totals("municipality", "stream")
+    begun = [year for year in years if year <= this_year]
+    costs = region_costs_periods(region, [cost_period(y) for y in begun], actor=actor)
+    realised_by_year: dict[int, dict[tuple[str, Stream], Decimal]] = {
+        year: result.totals("municipality", "stream")
+        for year, result in zip(begun, costs, strict=True)
+    }
     forecast = forecast_costs(region, years)
     rows = []
     for year in years:
