@@ -17,8 +17,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 
 from doorstroom.accounts.models import User
+from doorstroom.audit.services import Actor
 from doorstroom.core.roles import OrganisationKind, Role
 from doorstroom.facilities.models import Facility
+from doorstroom.forecast import services
 from doorstroom.forecast.models import FacilityNorm, ForecastRun, ForecastScenario
 from tests.conftest import Side, login_verified
 from tests.factories import FacilityFactory
@@ -29,6 +31,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def http(advisor: User) -> HttpClient:
     return login_verified(HttpClient(), advisor)
+
+
+@pytest.fixture
+def calibrated(advisor: User, drenthe: Side) -> None:
+    services.calibration_current(drenthe.region, Actor.for_user(advisor, "test"))
 
 
 @pytest.fixture
@@ -118,24 +125,32 @@ def test_scenario_form_saves_all_or_nothing(http: HttpClient) -> None:
 
 
 def test_parameters_show_estimates_with_intervals_and_protect_small_counts(
-    http: HttpClient,
+    http: HttpClient, django_capture_on_commit_callbacks: Any
 ) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = http.get("/prognose/parameters/")  # the first time: calibrated in a job
+    html = response.content.decode()
+    assert '<meta http-equiv="refresh"' in html
     response = http.get("/prognose/parameters/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "Overgangskansen per maand (regio)" in html
-    assert "90%-interval van" in html
+    assert "95%-interval van" in html
     tables = {t.id: t for t in response.context["tables"]}
-    assert set(tables) == {"transitions", "inflow", "trend", "supply", "start"}
+    assert set(tables) == {"transitions", "stays", "inflow", "trend", "supply", "start"}
     start = tables["start"]
     assert start.suppression is not None  # a policy advisor sees no small counts
+    stays = tables["stays"]
+    assert [r.key for r in stays.body_rows] == ["bw", "bt", "mo"]
+    response = http.get("/prognose/parameters/?municipality=GM1690")
+    assert "Overgangskansen per maand (De Wolden)" in response.content.decode()
     workbook = http.get("/prognose/parameters/?export=xlsx")
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert len(openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames) == 5
+    assert len(openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames) == 6
 
 
 def test_forecast_comparison_page_and_exports(
-    http: HttpClient, reader: HttpClient, drenthe: Side, advisor: User
+    http: HttpClient, reader: HttpClient, drenthe: Side, advisor: User, calibrated: None
 ) -> None:
     scenario = ForecastScenario.objects.create(
         region=drenthe.region,
@@ -182,7 +197,7 @@ def test_a_running_calculation_refreshes_itself(
     http: HttpClient, django_capture_on_commit_callbacks: Any
 ) -> None:
     run = _forecast(http, mode="stochastic", runs="20")
-    assert run.status == ForecastRun.Status.QUEUED  # stochastic: in the background
+    assert run.status == ForecastRun.Status.QUEUED  # in the background (calibrates first)
     page = http.get(f"/prognose/berekeningen/{run.pk}/")
     html = page.content.decode()
     assert '<meta http-equiv="refresh" content="3">' in html
@@ -232,13 +247,14 @@ def test_backtest(
     assert response.status_code == 302
     run = ForecastRun.objects.get(kind="backtest")
     assert run.status == ForecastRun.Status.DONE
-    scores = run.summary["scores"]
-    assert set(scores) == {"in_bw", "in_bt", "in_mo", "waiting_bw", "waiting_bt", "waiting_mo"}
-    assert all(0.0 <= s["coverage"] <= 1.0 for s in scores.values())
+    summary = run.summary
+    assert set(summary["outputs"]) >= {"in_bw", "in_bt", "in_mo", "waiting_bw", "waiting_bt"}
+    assert all(0.0 <= c <= 1.0 for c in summary["coverage_by_output"].values())
+    assert len(summary["months"]) == len(summary["truth"]["in_bw"]) >= 12
     page = reader.get(f"/prognose/berekeningen/{run.pk}/")
     html = page.content.decode()
     assert "Fout van de prognose in de achtergehouden maanden" in html
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == len(summary["outputs"])
     # the truth is the event log's stocks: counts of people, protected for this reader
     truth = next(t for t in page.context["tables"] if t.id == "backtest-in_bw")
     assert truth.suppression is not None
@@ -246,7 +262,9 @@ def test_backtest(
     assert xlsx.status_code == 200
 
 
-def test_facility_plan_and_assessment(http: HttpClient, reader: HttpClient, drenthe: Side) -> None:
+def test_facility_plan_and_assessment(
+    http: HttpClient, reader: HttpClient, drenthe: Side, calibrated: None
+) -> None:
     response = http.get("/prognose/voorzieningenplan/")
     assert "Er is nog geen prognose" in response.content.decode()
     norms = {
@@ -264,7 +282,8 @@ def test_facility_plan_and_assessment(http: HttpClient, reader: HttpClient, dren
     }
     assert http.post("/prognose/voorzieningenplan/normen/", norms).status_code == 302
     assert FacilityNorm.objects.filter(region=drenthe.region).count() == 2
-    _forecast(http, years="4")
+    run = _forecast(http, years="4")
+    assert run.status == ForecastRun.Status.DONE, run.status
     # a proposed BT facility in a municipality without BT
     without = [
         m
@@ -304,10 +323,20 @@ def test_facility_plan_and_assessment(http: HttpClient, reader: HttpClient, dren
     assert pdf.content.startswith(b"%PDF")
 
 
-def test_xmile_download_is_a_model(reader: HttpClient) -> None:
+def test_xmile_download_is_a_model(reader: HttpClient, calibrated: None) -> None:
     response = reader.get("/prognose/model.xmile?months=12")
     assert response.status_code == 200
     root = ET.fromstring(response.content)  # noqa: S314 - our own output
     assert root.tag.endswith("xmile")
     stocks = root.findall(".//{http://docs.oasis-open.org/xmile/ns/XMILE/v1.0}stock")
     assert len(stocks) > 20
+
+
+def test_a_region_without_history_gets_a_clear_message(
+    own_side: Side, make_user: Callable[..., User]
+) -> None:
+    http = login_verified(HttpClient(), make_user(Role.POLICY_ADVISOR, own_side))
+    for url in ("/prognose/parameters/", "/prognose/berekenen/", "/prognose/model.xmile"):
+        html = http.get(url).content.decode()
+        assert "nog te kort om de prognose op te kalibreren" in html, url
+    assert not ForecastRun.objects.exists()

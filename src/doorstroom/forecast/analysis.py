@@ -1,42 +1,25 @@
 """The capacity planner and the backtest, as run by a forecast job.
 
-The planner is the engine's (``core.forecast.planner.plan_capacity``). The backtest uses the
-core's ``backtest`` when the engine branch provides one; until then it is done here with the
-same pieces: calibrate on the history up to a cut-off, project the rest in stochastic mode
-and compare with what the event log shows (the monitor's stocks per municipality of origin):
-MAPE of the stocks (P50 against the truth) and the share of months in which the truth lies
-inside the P10-P90 band (claimed: 80%).
+Both are the engine's (``core.forecast.planner.plan_capacity``, ``core.forecast.backtest``);
+this module feeds them the region's baseline and event log and keeps what the pages show
+(JSON on the run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 
-from doorstroom.core import metrics
-from doorstroom.core.forecast.engine import RunConfig, project
+from doorstroom.core.forecast.backtest import backtest as core_backtest
 from doorstroom.core.forecast.model import Baseline
 from doorstroom.core.forecast.planner import Target, plan_capacity
 from doorstroom.forecast import baseline as bl
-from doorstroom.forecast import storage
 
 Progress = Callable[[int, int], None]
-
-# Engine outputs compared with the monitor's stocks: (metric, categories that add up).
-BW, MO = ("bw_intramural",), ("mo_night", "mo_24h", "mo_crisis")
-BT = ("bt_individual", "bt_cluster", "bt_youth_cluster")
-BACKTEST_OUTPUTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "in_bw": (("stock_in_care", BW),),
-    "in_bt": (("stock_in_care", BT),),
-    "in_mo": (("stock_in_care", MO),),
-    "waiting_bw": (("stock_waiting", BW),),
-    "waiting_bt": (("stock_waiting", BT), ("stock_waiting_in_care", BT)),
-    "waiting_mo": (("stock_waiting", MO),),
-}
 
 
 def capacity_plan(
@@ -87,105 +70,76 @@ def capacity_plan(
     }
 
 
-def _month_end(first: date) -> date:
-    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
+def _months_between(first: date, later: date) -> int:
+    return (later.year - first.year) * 12 + later.month - first.month
 
 
 def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
-    from doorstroom.monitor import selectors as monitor
+    """The engine's backtest on the region's event log: calibrate on the first
+    ``fit_months`` months of the history, forecast every month after that up to the last
+    whole month, and compare with the event log's stocks (region totals)."""
+    from django.utils import timezone
 
-    state = monitor.current()
-    spells = state.spells
+    from doorstroom.journey.eventlog import event_log_load
+
     region = run.region
-    first = spells.first_day or state.as_of
-    fit_months = int(run.params["fit_months"])
-    y, m = divmod(first.month - 1 + fit_months, 12)
-    cut = date(first.year + y, m + 1, 1) - timedelta(days=1)  # last day of the fit period
-    last_full = date(state.as_of.year, state.as_of.month, 1) - timedelta(days=1)
-    if cut >= last_full:
-        raise ValueError("no months left to test")
-    calibrated = bl.calibrate_region(region, spells, cut)
-    b = calibrated.baseline
-    horizon = (last_full.year - b.start_year) * 12 + last_full.month - b.start_month + 1
-    b = bl.with_horizon(b, horizon)
     if progress is not None:
-        progress(0, 1000)
-
-    def step(fraction: float) -> None:
-        if progress is not None:
-            progress(round(fraction * 1000), 1000)
-
-    p = project(b, config=RunConfig(mode="stochastic", runs=run.runs, seed=run.seed), progress=step)
-    results = storage.results_from([p])
-    starts = [date(int(lbl[:4]), int(lbl[5:]), 1) for lbl in results.months]
-    months = metrics.Months(tuple(starts), tuple(_month_end(s) for s in starts), last_full)
-    figures = metrics.compute(
-        spells,
-        months,
-        metrics.Filters(regions=frozenset({region.slug})),
-        metrics=["stock_in_care", "stock_waiting", "stock_waiting_in_care"],
+        progress(0, 1)
+    log = event_log_load(region_ids=[region.pk])
+    if not len(log):
+        raise ValueError("the region has no history")
+    first = date.fromordinal(int(log.day.min()))
+    start = date(first.year, first.month, 1)
+    fit_months = int(run.params["fit_months"])
+    y, m = divmod(start.month - 1 + fit_months, 12)
+    cutoff = date(start.year + y, m + 1, 1)
+    months = _months_between(cutoff, timezone.localdate())  # up to the last whole month
+    if months < 1:
+        raise ValueError("no months left to test")
+    area = bl.region_area(region)
+    pops = bl.populations(region)
+    growth = bl.observed_growth(pops)
+    result = core_backtest(
+        log,
+        area,
+        bl.population_now(area, pops, cutoff.year, growth),
+        cutoff=cutoff,
+        months=months,
+        fit_years=fit_months / 12,
+        runs=run.runs,
+        seed=run.seed,
+        groups=bl.GROUPS,
     )
-    units = [*list(b.area.codes), b.area.region_names[0]]
-    truth: dict[str, list[list[float]]] = {}
-    scores: dict[str, dict[str, float | None]] = {}
-    for output, parts in BACKTEST_OUTPUTS.items():
-        rows = []
-        for unit in units:
-            code = "" if unit == b.area.region_names[0] else unit
-            series = np.zeros(len(starts))
-            for metric, categories in parts:
-                for category in categories:
-                    values = figures.series(metric, municipality=code, category=category)
-                    series += np.array([v or 0.0 for v in values])
-            rows.append(series.tolist())
-        truth[output] = rows
-        scores[output] = _scores(results, output, units, np.array(rows))
+    if progress is not None:
+        progress(1, 1)
+
+    def rows(a: Any) -> dict[str, list[float]]:
+        return {o: [float(v) for v in a[i, 0]] for i, o in enumerate(result.outputs)}
+
+    p50 = result.projection.quantiles.get(0.5)
+    r = result.projection.units.index(result.regions[0])
+    median = (
+        {o: [float(v) for v in p50[result.projection.outputs.index(o), r]] for o in result.outputs}
+        if p50 is not None
+        else rows(result.mean)
+    )
     return {
-        "result": storage.results_to_bytes(results),
         "summary": {
-            "cut": cut.isoformat(),
-            "fit_window": calibrated.summary["window"],
-            "first": results.months[0],
-            "last": results.months[-1],
-            "units": units,
-            "truth": truth,
-            "scores": scores,
-            "coverage": _overall(scores, "coverage"),
-            "mape": _overall(scores, "mape"),
-        },
+            "cut": cutoff.isoformat(),
+            "fit_window": [result.calibration.fit_start.isoformat(), cutoff.isoformat()],
+            "months": list(result.months),
+            "first": result.months[0],
+            "last": result.months[-1],
+            "outputs": list(result.outputs),
+            "truth": rows(result.truth),
+            "mean": rows(result.mean),
+            "p50": median,
+            "p10": rows(result.p10),
+            "p90": rows(result.p90),
+            "mape": dict(result.mape),
+            "coverage_by_output": dict(result.coverage),
+            "coverage": result.coverage_all,
+            "claimed": result.claimed,
+            "mape_mean": float(np.mean(list(result.mape.values()))),
+        }
     }
-
-
-def _scores(
-    results: storage.Results,
-    output: str,
-    units: Sequence[str],
-    truth: np.ndarray,
-) -> dict[str, float | None]:
-    o = results.outputs.index(output)
-    idx = [results.units.index(u) for u in units]
-    p10, p50, p90 = (getattr(results, k)[0, o][idx] for k in ("p10", "p50", "p90"))
-    region = len(units) - 1
-    positive = truth[region] > 0
-    mape = (
-        float(
-            np.mean(
-                np.abs(p50[region][positive] - truth[region][positive]) / truth[region][positive]
-            )
-        )
-        if positive.any()
-        else None
-    )
-    inside = (truth >= np.floor(p10)) & (truth <= np.ceil(p90))
-    return {
-        "mape": mape,
-        "coverage": float(inside.mean()),
-        "coverage_region": float(inside[region].mean()),
-        "cells": int(inside.size),
-    }
-
-
-def _overall(scores: Mapping[str, Mapping[str, float | None]], key: str) -> float | None:
-    values = [s[key] for s in scores.values() if s[key] is not None]
-    return float(np.mean(values)) if values else None  # type: ignore[arg-type]

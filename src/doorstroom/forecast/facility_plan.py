@@ -23,7 +23,7 @@ from doorstroom.core.forecast.engine import RunConfig, project
 from doorstroom.core.forecast.scenario import PlacesChange
 from doorstroom.facilities.models import Facility
 from doorstroom.forecast import storage
-from doorstroom.forecast.fit import product_group
+from doorstroom.forecast.baseline import product_group
 from doorstroom.forecast.models import FacilityNorm, ForecastRun
 from doorstroom.forecast.presentation import PRODUCT_LABELS, SOURCE, year_end_index
 from doorstroom.web.tables import BODY, Column, Row, Table

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from doorstroom.forecast.fit import GROUPS
+from doorstroom.forecast.baseline import GROUPS
 from doorstroom.forecast.models import PRODUCT_GROUP_CHOICES, ForecastRun, ForecastScenario
 from doorstroom.forecast.scenarios import ChangeRow
 from doorstroom.reference.models import Municipality

@@ -19,7 +19,6 @@ import numpy as np
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from scipy import stats  # type: ignore[import-untyped]
 
 from doorstroom.forecast.storage import Results
 from doorstroom.web.charts import Chart, Target, line_chart
@@ -61,9 +60,12 @@ COMPARTMENT_LABELS: dict[str, Promise] = {
     "waiting_bw": _("Waiting for BW"),
     "waiting_bt": _("Waiting for BT"),
     "waiting_mo": _("Waiting for MO"),
-    "bw_1": _("In BW"),
-    "bt_1": _("In BT"),
-    "mo_1": _("In MO"),
+    "bw_1": _("In BW, first phase"),
+    "bw_2": _("In BW, second phase"),
+    "bt_1": _("In BT, first phase"),
+    "bt_2": _("In BT, second phase"),
+    "mo_1": _("In MO, first phase"),
+    "mo_2": _("In MO, second phase"),
     "ready_bw": _("Ready to move on from BW"),
     "ready_bt": _("Ready to move on from BT"),
     "ready_mo": _("Ready to move on from MO"),
@@ -80,12 +82,14 @@ OUTCOME_LABELS: dict[str, Promise] = {
     "transfer_bt": _("transfer to BT"),
     "exit:care": _("exit (not via ready to move on)"),
     "exit:ready_other": _("leaves without a home from the supply"),
+    "bw_2": _("on to the second phase"),
+    "bt_2": _("on to the second phase"),
+    "mo_2": _("on to the second phase"),
 }
 STOCK_OUTPUTS = ("in_bw", "in_bt", "in_mo")
 QUEUE_OUTPUTS = ("waiting_bw", "waiting_bt", "waiting_mo")
 WAIT_OUTPUTS = ("wait_bw", "wait_bt", "wait_mo")
 SUMMARY_OUTPUTS = (*STOCK_OUTPUTS, *QUEUE_OUTPUTS, *WAIT_OUTPUTS, "inflow", "cost_total")
-CI = 0.90  # confidence intervals shown: 90%
 
 
 def _f(value: Any) -> float | None:
@@ -116,46 +120,76 @@ def unit_label(res: Results, unit: str, names: Mapping[str, str]) -> str:
 
 
 # ------------------------------------------------------------------ parameters
-def beta_interval(mean: float, concentration: float) -> tuple[float, float]:
-    """90% interval of a probability drawn Beta(c * mean, c * (1 - mean)) (the marginal of
-    the engine's Dirichlet draws); exact (no interval) when known exactly or zero."""
-    if mean <= 0 or mean >= 1 or not np.isfinite(concentration):
-        return mean, mean
-    a, b = concentration * mean, concentration * (1 - mean)
-    low, high = stats.beta.ppf([(1 - CI) / 2, (1 + CI) / 2], a, b)
-    return float(low), float(high)
+PRIOR_MONTHS = 24.0  # the calibration's shrinkage (person-months of the region's estimate)
 
 
-def lognormal_interval(mean: float, log_sd: float) -> tuple[float, float]:
-    z = float(stats.norm.ppf((1 + CI) / 2))
-    centre = mean * np.exp(-0.5 * log_sd * log_sd)
-    return float(centre * np.exp(-z * log_sd)), float(centre * np.exp(z * log_sd))
-
-
-def transitions_table(summary: Mapping[str, Any]) -> Table:
-    rows = []
-    for i, e in enumerate(summary.get("estimates", [])):
-        if e["compartment"] not in COMPARTMENT_LABELS:
+def _transition_rows(
+    estimates: Sequence[Mapping[str, Any]], municipality: str | None
+) -> list[dict[str, Any]]:
+    """One row per transition and age band: a municipality's estimates as they are, or
+    (``municipality`` None) the region's: exposure-weighted over the municipalities."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in estimates:
+        if " -> " not in e["parameter"]:
             continue
-        low, high = beta_interval(e["mean"], e["concentration"])
+        if municipality is not None and e["municipality"] != municipality:
+            continue
+        key = (e["parameter"], e["group"])
+        row = rows.setdefault(
+            key,
+            {
+                "parameter": e["parameter"],
+                "group": e["group"],
+                "events": 0.0,
+                "exposure": 0.0,
+                "weighted": 0.0,
+                "low": e["low"],
+                "high": e["high"],
+                "counted": True,
+            },
+        )
+        row["exposure"] += e["exposure"]
+        row["weighted"] += e["value"] * max(e["exposure"], 1e-9)
+        if e["events"] is None:
+            row["counted"] = False
+        else:
+            row["events"] += e["events"]
+    out = []
+    for row in rows.values():
+        value = row["weighted"] / max(row["exposure"], 1e-9 * len(rows))
+        if municipality is None:  # the region: the interval of the pooled estimate
+            sd = float(np.sqrt(value * (1 - value) / (row["exposure"] + PRIOR_MONTHS + 1)))
+            row["low"], row["high"] = max(0.0, value - 1.96 * sd), min(1.0, value + 1.96 * sd)
+        row["value"] = value
+        out.append(row)
+    return out
+
+
+def transitions_table(
+    summary: Mapping[str, Any], municipality: str | None = None, name: str | None = None
+) -> Table:
+    rows = []
+    for i, r in enumerate(_transition_rows(summary.get("estimates", []), municipality)):
+        source, outcome = r["parameter"].split(" -> ")
         rows.append(
             Row(
                 {
-                    "step": COMPARTMENT_LABELS[e["compartment"]],
-                    "outcome": OUTCOME_LABELS.get(e["outcome"], e["outcome"]),
-                    "group": e["group"],
-                    "events": e["events"],
-                    "exposure": e["exposure"],
-                    "p": e["mean"],
-                    "low": low,
-                    "high": high,
+                    "step": COMPARTMENT_LABELS.get(source, source),
+                    "outcome": OUTCOME_LABELS.get(outcome, outcome),
+                    "group": r["group"],
+                    "events": round(r["events"]) if r["counted"] else None,
+                    "exposure": r["exposure"],
+                    "p": r["value"],
+                    "low": r["low"],
+                    "high": r["high"],
                 },
                 key=f"t{i}",
             )
         )
+    where = name or _("region")
     return Table(
         "transitions",
-        _("Monthly transition probabilities (region)"),
+        _("Monthly transition probabilities (%(where)s)") % {"where": where},
         [
             Column("step", _("From")),
             Column("outcome", _("To")),
@@ -163,15 +197,20 @@ def transitions_table(summary: Mapping[str, Any]) -> Table:
             Column("events", _("Observed"), "int"),
             Column("exposure", _("Person-months"), "decimal", decimals=0, counts_people=False),
             Column("p", _("Per month"), "percent", decimals=2, derived_from=("events",)),
-            Column("low", _("90% interval from"), "percent", decimals=2, derived_from=("events",)),
+            Column("low", _("95% interval from"), "percent", decimals=2, derived_from=("events",)),
             Column("high", _("to"), "percent", decimals=2, derived_from=("events",)),
         ],
         rows,
         notes=[
             _(
-                "The chance per month that someone in a state takes this step, from the "
-                "events in the calibration window per person-month at risk. The interval is "
-                "the uncertainty the forecast draws from (its parameter draws)."
+                "The chance per month that someone in a state takes this step: events in the "
+                "calibration window per person-month at risk, small municipalities shrunk "
+                "towards the region. The interval is the uncertainty the forecast draws from."
+            ),
+            _(
+                "Stays have two phases (the chance to leave depends on the time already "
+                "spent); their steps are fitted on the durations, so they have no single "
+                "count of events (—)."
             ),
             _(
                 "Placements are not a probability: they happen when places are free. Homes "
@@ -183,23 +222,21 @@ def transitions_table(summary: Mapping[str, Any]) -> Table:
 
 
 def inflow_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
-    rows = []
-    for i, e in enumerate(summary.get("inflow", [])):
-        low, high = lognormal_interval(e["per_10k"], e["log_sd"])
-        rows.append(
-            Row(
-                {
-                    "municipality": names.get(e["municipality"], e["municipality"]),
-                    "group": e["group"],
-                    "applications": e["applications"],
-                    "population": round(e["population"]),
-                    "rate": e["per_10k"],
-                    "low": low,
-                    "high": high,
-                },
-                key=f"i{i}",
-            )
+    rows = [
+        Row(
+            {
+                "municipality": names.get(e["municipality"], e["municipality"]),
+                "group": e["group"],
+                "applications": round(e["events"]) if e["events"] is not None else None,
+                "rate": e["value"],
+                "low": e["low"],
+                "high": e["high"],
+            },
+            key=f"i{i}",
         )
+        for i, e in enumerate(summary.get("estimates", []))
+        if e["parameter"] == "inflow_per_10k_month"
+    ]
     return Table(
         "inflow",
         _("Applications per 10,000 inhabitants per month"),
@@ -207,16 +244,15 @@ def inflow_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
             Column("municipality", _("Municipality of origin")),
             Column("group", _("Age band")),
             Column("applications", _("Applications in the window"), "int"),
-            Column("population", _("Inhabitants"), "int", counts_people=False),
             Column("rate", _("Per 10,000 per month"), "decimal", decimals=3),
-            Column("low", _("90% interval from"), "decimal", decimals=3),
+            Column("low", _("95% interval from"), "decimal", decimals=3),
             Column("high", _("to"), "decimal", decimals=3),
         ],
         rows,
         notes=[
             _(
-                "Small municipalities borrow strength from the region: their rate lies "
-                "between their own figure and the region's."
+                "At the start of the forecast (the window's rate moved along the trend). "
+                "Small municipalities borrow strength from the region."
             )
         ],
         source=SOURCE,
@@ -224,29 +260,87 @@ def inflow_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
 
 
 def trend_table(summary: Mapping[str, Any]) -> Table:
-    rows = [
-        Row(
-            {"group": g, "previous": prev, "last": last, "trend": factor - 1.0},
-            key=f"g{i}",
+    labels = {
+        "inflow_trend_per_year": _("Applications"),
+        "homes_growth_per_year": _("Homes for outflow"),
+    }
+    rows = []
+    for i, e in enumerate(summary.get("estimates", [])):
+        if e["parameter"] not in labels:
+            continue
+        factor = e["parameter"] == "inflow_trend_per_year"
+        rows.append(
+            Row(
+                {
+                    "what": labels[e["parameter"]],
+                    "group": e["group"] or "—",
+                    "count": round(e["events"]) if e["events"] is not None else None,
+                    "change": e["value"] - 1.0 if factor else e["value"],
+                    "low": e["low"] - 1.0 if factor else e["low"],
+                    "high": e["high"] - 1.0 if factor else e["high"],
+                },
+                key=f"g{i}",
+            )
         )
-        for i, (g, prev, last, factor) in enumerate(summary.get("trend", []))
-    ]
     return Table(
         "trend",
-        _("Trend of the applications per year"),
+        _("Trends per year"),
         [
+            Column("what", _("What")),
             Column("group", _("Age band")),
-            Column("previous", _("Applications, the twelve months before"), "int"),
-            Column("last", _("Applications, the last twelve months"), "int"),
-            Column(
-                "trend",
-                _("Assumed change per year"),
-                "percent",
-                derived_from=("previous", "last"),
-            ),
+            Column("count", _("Number in the window"), "int"),
+            Column("change", _("Change per year"), "percent", derived_from=("count",)),
+            Column("low", _("95% interval from"), "percent", derived_from=("count",)),
+            Column("high", _("to"), "percent", derived_from=("count",)),
         ],
         rows,
-        notes=[_("The change is damped towards no trend and kept within -5% and +5% a year.")],
+        notes=[
+            _(
+                "A few years of small numbers give a noisy trend: it is damped towards no "
+                "change before the forecast extrapolates it."
+            )
+        ],
+        source=SOURCE,
+    )
+
+
+def stay_table(summary: Mapping[str, Any]) -> Table:
+    rows = []
+    for product, c in summary.get("coxian", {}).items():
+        a, q, b = c["leave1"], c["progress"], c["leave2"]
+        mean = 1 / (a + q) + (q / (a + q)) / b if a + q > 0 and b > 0 else None
+        rows.append(
+            Row(
+                {
+                    "product": PRODUCT_LABELS.get(product, product),
+                    "stays": c["stays"],
+                    "leave1": a,
+                    "progress": q,
+                    "leave2": b,
+                    "mean": mean,
+                },
+                key=product,
+            )
+        )
+    return Table(
+        "stays",
+        _("Length of stay in two phases"),
+        [
+            Column("product", _("Product")),
+            Column("stays", _("Stays"), "int"),
+            Column("leave1", _("Leaves per month, first phase"), "percent", decimals=2),
+            Column("progress", _("On to the second phase per month"), "percent", decimals=2),
+            Column("leave2", _("Leaves per month, second phase"), "percent", decimals=2),
+            Column("mean", _("Mean stay (months)"), "decimal"),
+        ],
+        rows,
+        notes=[
+            _(
+                "A stay is not memoryless: who has stayed long leaves at another rate than "
+                "a newcomer. Fitted by maximum likelihood on the durations (still running "
+                "stays count as censored)."
+            )
+        ],
         source=SOURCE,
     )
 
@@ -658,30 +752,38 @@ def backtest_scores_table(summary: Mapping[str, Any]) -> Table:
     rows = [
         Row(
             {
-                "output": OUTPUT_LABELS.get(k, k),
-                "mape": v["mape"],
-                "coverage_region": v["coverage_region"],
-                "coverage": v["coverage"],
+                "output": OUTPUT_LABELS.get(o, o),
+                "mape": summary["mape"].get(o),
+                "coverage": summary["coverage_by_output"].get(o),
             },
-            key=k,
+            key=o,
         )
-        for k, v in summary.get("scores", {}).items()
+        for o in summary.get("outputs", [])
     ]
     return Table(
         "scores",
         _("Forecast error on the held-out months"),
         [
             Column("output", _("Stock")),
-            Column("mape", _("MAPE (region)"), "percent"),
-            Column("coverage_region", _("In the P10-P90 band (region)"), "percent"),
-            Column("coverage", _("In the band (municipalities and region)"), "percent"),
+            Column("mape", _("MAPE"), "percent"),
+            Column("coverage", _("Months in the P10-P90 band"), "percent"),
         ],
         rows,
+        footer=[
+            Row(
+                {
+                    "output": _("All"),
+                    "mape": summary.get("mape_mean"),
+                    "coverage": summary.get("coverage"),
+                },
+                key="all",
+            )
+        ],
         notes=[
             _(
-                "MAPE: mean absolute difference between the forecast's median and the "
-                "truth, as a share of the truth (months with a truth above zero). A well "
-                "calibrated band holds the truth in about 80% of the months."
+                "MAPE: mean absolute difference between the forecast and the event log, as a "
+                "share of the event log (months above zero). A well calibrated band holds the "
+                "truth in about 80% of the months; far less means the bands are too narrow."
             )
         ],
         source=SOURCE,
@@ -689,24 +791,21 @@ def backtest_scores_table(summary: Mapping[str, Any]) -> Table:
     )
 
 
-def backtest_table(res: Results, summary: Mapping[str, Any], output: str) -> Table:
+def backtest_table(summary: Mapping[str, Any], output: str) -> Table:
     """Month by month the truth (counts of people) against the band, for the region."""
-    units = summary["units"]
-    region = units[-1]
-    o, u = res.outputs.index(output), res.units.index(region)
-    truth = summary["truth"][output][-1]
+    truth = summary["truth"][output]
     rows = [
         Row(
             {
                 "month": _month(label),
                 "truth": round(truth[t]),
-                "p50": _f(res.p50[0, o, u, t]),
-                "p10": _f(res.p10[0, o, u, t]),
-                "p90": _f(res.p90[0, o, u, t]),
+                "p50": _f(summary["p50"][output][t]),
+                "p10": _f(summary["p10"][output][t]),
+                "p90": _f(summary["p90"][output][t]),
             },
             key=f"m{t}",
         )
-        for t, label in enumerate(res.months)
+        for t, label in enumerate(summary["months"])
     ]
     return Table(
         f"backtest-{output}",

@@ -35,6 +35,7 @@ from doorstroom.forecast.models import (
 from doorstroom.reference.models import Region
 
 JOB_KIND = "forecast"
+KEEP_CALIBRATIONS = 3
 INLINE_CELLS = 4_000_000  # expected mode runs at once below runs x months x cells
 Progress = Callable[[int, int], None]
 
@@ -44,9 +45,7 @@ def _region(user: Any) -> Region:
 
 
 def scenario_context(region: Region) -> sc.Context:
-    from doorstroom.forecast.fit import GROUPS
-
-    return sc.Context(frozenset(region.members.values_list("code", flat=True)), GROUPS)
+    return sc.Context(frozenset(region.members.values_list("code", flat=True)), bl.GROUPS)
 
 
 # ------------------------------------------------------------------ scenarios
@@ -134,33 +133,55 @@ def scenario_data(row: ForecastScenario) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ calibration
+def calibration_fresh(region: Region) -> ForecastCalibration | None:
+    """The region's calibration for this month when nothing it reads has changed since."""
+    key = bl.calibration_key(region, bl.cutoff_of(timezone.localdate()))
+    return (
+        ForecastCalibration.objects.filter(region=region, snapshot_version=key)
+        .defer("baseline")
+        .first()
+    )
+
+
 def calibration_current(
     region: Region, actor: Actor, *, force: bool = False
 ) -> ForecastCalibration:
-    """The calibration of the region on the current snapshot of the event log: the
-    stored one when the log has not changed, else a new one (one access-log entry)."""
-    from doorstroom.monitor import selectors as monitor
-    from doorstroom.monitor.models import MonitorSnapshot
+    """The calibration of the region as of this month: the stored one when nothing it reads
+    has changed, else a new one (a few seconds; one access-log entry: the region's event log
+    is read for aggregates)."""
+    from doorstroom.journey.eventlog import event_log_load
 
-    state = monitor.current()
-    version = MonitorSnapshot.objects.values_list("version", flat=True).get(pk=state.snapshot_id)
-    latest = ForecastCalibration.objects.filter(region=region).defer("baseline").first()
-    if latest is not None and latest.snapshot_version == version and not force:
+    as_of = timezone.localdate()
+    key = bl.calibration_key(region, bl.cutoff_of(as_of))
+    latest = (
+        ForecastCalibration.objects.filter(region=region, snapshot_version=key)
+        .defer("baseline")
+        .first()
+    )
+    if latest is not None and not force:
         return latest
     started = time.perf_counter()
-    calibrated = bl.calibrate_region(region, state.spells, state.as_of)
+    log = event_log_load(region_ids=[region.pk])
+    calibrated = bl.calibrate_region(region, log, as_of)
     data = storage.baseline_to_bytes(calibrated.baseline)
     with transaction.atomic():
         calibration = ForecastCalibration.objects.create(
             region=region,
-            snapshot_version=version,
-            as_of=state.as_of,
+            snapshot_version=key,
+            as_of=bl.cutoff_of(as_of),
             method=calibrated.method,
             growth=float(calibrated.baseline.meta.get("growth", bl.DEFAULT_GROWTH)),
             baseline=data,
             summary=calibrated.summary,
             seconds=round(time.perf_counter() - started, 3),
         )
+        old = ForecastCalibration.objects.filter(region=region).values_list("pk", flat=True)
+        unused = [
+            pk
+            for pk in list(old)[KEEP_CALIBRATIONS:]
+            if not ForecastRun.objects.filter(calibration_id=pk).exists()
+        ]
+        ForecastCalibration.objects.filter(pk__in=unused).delete()
         access_record(
             actor,
             event_type="forecast.calibrate",
@@ -174,17 +195,36 @@ def calibration_current(
     return calibration
 
 
+def calibration_submit(*, user: Any) -> Any:
+    """Calibrate the user's region in the background (once: a queued or running calibration
+    of the region is reused). Returns the job."""
+    from doorstroom.jobs.models import Job
+    from doorstroom.jobs.services import job_submit
+
+    region = _region(user)
+    pending = (
+        Job.objects.filter(
+            kind=JOB_KIND,
+            status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+            params__calibrate=region.pk,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return pending or job_submit(user=user, kind=JOB_KIND, params={"calibrate": region.pk})
+
+
 def calibration_baseline(calibration: ForecastCalibration) -> Any:
     data = ForecastCalibration.objects.values_list("baseline", flat=True).get(pk=calibration.pk)
     return storage.baseline_from_bytes(bytes(data))
 
 
 # ------------------------------------------------------------------ runs
-def _submit(run: ForecastRun, user: Any, *, inline: bool) -> ForecastRun:
+def _submit(run: ForecastRun, user: Any, actor: Actor, *, inline: bool) -> ForecastRun:
     from doorstroom.jobs.services import job_submit
 
     if inline:
-        run_execute(run)
+        run_execute(run, actor=actor)
         run.refresh_from_db()
         return run
     job = job_submit(user=user, kind=JOB_KIND, params={"run": run.pk})
@@ -210,7 +250,7 @@ def run_submit(
     region = _region(user)
     if any(s.region_id != region.pk for s in scenarios):
         raise PermissionError("scenario of another region")
-    calibration = calibration_current(region, actor)
+    calibration = calibration_fresh(region)
     run = ForecastRun.objects.create(
         region=region,
         kind=ForecastRun.Kind.PROJECTION,
@@ -225,8 +265,8 @@ def run_submit(
     )
     _record_run(actor, run)
     size = runs * horizon_months * (len(scenarios) + 1) * region.members.count()
-    inline = mode == ForecastRun.Mode.EXPECTED and size <= INLINE_CELLS
-    return _submit(run, user, inline=inline if background is None else not background)
+    inline = mode == ForecastRun.Mode.EXPECTED and size <= INLINE_CELLS and calibration is not None
+    return _submit(run, user, actor, inline=inline if background is None else not background)
 
 
 def plan_submit(
@@ -243,11 +283,10 @@ def plan_submit(
     region = _region(user)
     if scenario is not None and scenario.region_id != region.pk:
         raise PermissionError("scenario of another region")
-    calibration = calibration_current(region, actor)
     run = ForecastRun.objects.create(
         region=region,
         kind=ForecastRun.Kind.PLAN,
-        calibration=calibration,
+        calibration=calibration_fresh(region),
         mode=ForecastRun.Mode.EXPECTED,
         horizon_months=bl.MAX_MONTHS,
         runs=draws,
@@ -257,7 +296,7 @@ def plan_submit(
         created_by=user,
     )
     _record_run(actor, run)
-    return _submit(run, user, inline=not background)
+    return _submit(run, user, actor, inline=not background)
 
 
 def backtest_submit(
@@ -272,11 +311,9 @@ def backtest_submit(
     """Fit on the history before a cut-off (``fit_months`` after the first month of the
     log), forecast the rest and compare. Reads the event log: one access-log entry."""
     region = _region(user)
-    calibration = calibration_current(region, actor)
     run = ForecastRun.objects.create(
         region=region,
         kind=ForecastRun.Kind.BACKTEST,
-        calibration=calibration,
         mode=ForecastRun.Mode.EXPECTED,
         horizon_months=0,
         runs=runs,
@@ -295,7 +332,7 @@ def backtest_submit(
         object_id=str(run.pk),
         region_id=region.pk,
     )
-    return _submit(run, user, inline=not background)
+    return _submit(run, user, actor, inline=not background)
 
 
 def _record_run(actor: Actor, run: ForecastRun) -> None:
@@ -311,22 +348,28 @@ def _record_run(actor: Actor, run: ForecastRun) -> None:
     )
 
 
-def run_execute(run: ForecastRun, progress: Progress | None = None) -> ForecastRun:
-    """Run a stored forecast run (the job handler; also inline for small runs)."""
+def run_execute(
+    run: ForecastRun, progress: Progress | None = None, actor: Actor | None = None
+) -> ForecastRun:
+    """Run a stored forecast run (the job handler; also inline for small runs). A run
+    without a calibration calibrates the region first (``actor``: who started it)."""
     ForecastRun.objects.filter(pk=run.pk).update(status=ForecastRun.Status.RUNNING)
     started = time.perf_counter()
     try:
-        if run.calibration is None:
-            raise ValueError("the run has no calibration")
-        baseline = calibration_baseline(run.calibration)
-        planned_changes = planned_of(run.calibration)
         fields: dict[str, Any]
-        if run.kind == ForecastRun.Kind.PROJECTION:
-            fields = _projection(run, baseline, planned_changes, progress)
-        elif run.kind == ForecastRun.Kind.PLAN:
-            fields = analysis.capacity_plan(run, baseline, planned_changes, progress)
-        else:
+        if run.kind == ForecastRun.Kind.BACKTEST:
             fields = analysis.backtest(run, progress)
+        else:
+            if run.calibration is None:
+                who = actor or Actor.for_user(run.created_by, "forecast-job")
+                run.calibration = calibration_current(run.region, who)
+                ForecastRun.objects.filter(pk=run.pk).update(calibration=run.calibration)
+            baseline = calibration_baseline(run.calibration)
+            planned_changes = planned_of(run.calibration)
+            if run.kind == ForecastRun.Kind.PROJECTION:
+                fields = _projection(run, baseline, planned_changes, progress)
+            else:
+                fields = analysis.capacity_plan(run, baseline, planned_changes, progress)
     except Exception:
         ForecastRun.objects.filter(pk=run.pk).update(
             status=ForecastRun.Status.FAILED,

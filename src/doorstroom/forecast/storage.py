@@ -48,6 +48,7 @@ def baseline_to_bytes(b: Baseline) -> bytes:
         "pooling": list(b.pooling),
         "funding": list(b.funding),
         "youth_group": b.youth_group,
+        "utilization": list(b.utilization),
         "outcomes": sorted(b.outcomes),
         "meta": dict(b.meta),
     }
@@ -89,6 +90,7 @@ def baseline_from_bytes(data: bytes) -> Baseline:
         price_per_day=a["price_per_day"],
         funding=tuple(h["funding"]),
         youth_group=h["youth_group"],
+        utilization=tuple(h.get("utilization", (1.0, 1.0, 1.0))),
         meta=h["meta"],
     )
 

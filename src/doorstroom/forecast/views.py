@@ -11,12 +11,14 @@ Every table downloads as Excel/CSV (``?export=xlsx|csv``); result pages also as 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,7 +31,7 @@ from doorstroom.core.roles import Role
 from doorstroom.forecast import facility_plan as fp
 from doorstroom.forecast import presentation as p
 from doorstroom.forecast import selectors, services
-from doorstroom.forecast.baseline import members
+from doorstroom.forecast.baseline import MIN_APPLICATIONS, enough_history, members
 from doorstroom.forecast.forms import (
     AssessForm,
     BacktestForm,
@@ -226,17 +228,43 @@ def scenario_import(request: HttpRequest) -> HttpResponse:
 
 
 # ------------------------------------------------------------------ parameters and XMILE
+def _calibration(request: HttpRequest, user: Any) -> tuple[Any, Any]:
+    """The latest calibration of the region (None before the first) and, when it is not
+    of the current month and event log, the background job that makes a new one."""
+    region = _region(user)
+    latest = selectors.calibration_latest(user)
+    if latest is not None and services.calibration_fresh(region) is not None:
+        return latest, None
+    return latest, services.calibration_submit(user=user)
+
+
+def _no_history(request: HttpRequest) -> HttpResponse:
+    return render(request, "forecast/no_history.html", {"minimum": MIN_APPLICATIONS})
+
+
+def _history(user: Any) -> bool:
+    return enough_history(_region(user), timezone.localdate())
+
+
 @rule(*READERS)
 def parameters(request: HttpRequest) -> HttpResponse:
     user = member(request)
-    calibration = services.calibration_current(_region(user), Actor.from_request(request))
+    if not _history(user):
+        return _no_history(request)
+    calibration, job = _calibration(request, user)
+    if calibration is None:
+        return render(request, "forecast/calibrating.html", {"job": job})
     baseline = services.calibration_baseline(calibration)
     names = dict(zip(baseline.area.codes, baseline.area.names, strict=True))
     summary = calibration.summary
+    code = request.GET.get("municipality") or None
+    if code not in names:
+        code = None
     tables = protect_for(
         user,
         [
-            p.transitions_table(summary),
+            p.transitions_table(summary, code, names.get(code) if code else None),
+            p.stay_table(summary),
             p.inflow_table(summary, names),
             p.trend_table(summary),
             p.supply_table(baseline, summary),
@@ -252,7 +280,10 @@ def parameters(request: HttpRequest) -> HttpResponse:
         "forecast/parameters.html",
         {
             "calibration": calibration,
+            "job": job,
             "baseline": baseline,
+            "names": names,
+            "municipality": code,
             "tables": tables,
             "t": {t.id: t for t in tables},
             "protected": any(t.suppression is not None for t in tables),
@@ -262,20 +293,23 @@ def parameters(request: HttpRequest) -> HttpResponse:
 
 @rule(*READERS)
 def xmile(request: HttpRequest) -> HttpResponse:
-    """The baseline model (parameter means) as an XMILE file for PySD, Stella or Vensim."""
+    """The baseline model (parameter means) as an XMILE file for PySD, Stella or Vensim:
+    of the latest calibration (made now when there is none yet)."""
     user = member(request)
-    calibration = services.calibration_current(_region(user), Actor.from_request(request))
-    baseline = services.calibration_baseline(calibration)
-    from dataclasses import replace
-
-    months = (
-        int(request.GET.get("months", "60")) if request.GET.get("months", "60").isdigit() else 60
+    if selectors.calibration_latest(user) is None and not _history(user):
+        return _no_history(request)
+    calibration = selectors.calibration_latest(user) or services.calibration_current(
+        _region(user), Actor.from_request(request)
     )
+    baseline = services.calibration_baseline(calibration)
+    text = request.GET.get("months", "60")
+    months = int(text) if text.isdigit() else 60
     b = replace(baseline, months=min(max(months, 1), baseline.months))
     content = to_xmile(b, name=f"doorstroom {_region(user).name}")
     response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    slug = _region(user).slug
     response["Content-Disposition"] = (
-        f'attachment; filename="doorstroom-{_region(user).slug}-{calibration.as_of}.xmile"'
+        f'attachment; filename="doorstroom-{slug}-{calibration.as_of:%Y-%m}.xmile"'
     )
     return response
 
@@ -284,6 +318,8 @@ def xmile(request: HttpRequest) -> HttpResponse:
 @rule(*EDITORS)
 def run_create(request: HttpRequest) -> HttpResponse:
     user = member(request)
+    if not _history(user):
+        return _no_history(request)
     scenarios = selectors.scenarios(user)
     form = RunForm(request.POST or None, scenarios=scenarios)
     if request.method == "POST" and form.is_valid():
@@ -447,6 +483,8 @@ def planner(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not _may_edit(user):
             raise PermissionDenied
+        if not _history(user):
+            return _no_history(request)
         if form.is_valid():
             run = services.plan_submit(
                 user=user,
@@ -558,6 +596,8 @@ def backtest(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not _may_edit(user):
             raise PermissionDenied
+        if not _history(user):
+            return _no_history(request)
         if form.is_valid():
             run = services.backtest_submit(
                 user=user,
@@ -578,12 +618,9 @@ def backtest(request: HttpRequest) -> HttpResponse:
 
 
 def _backtest_result(request: HttpRequest, user: Any, run: ForecastRun) -> HttpResponse:
-    res = selectors.results(run)
-    if res is None:
-        raise Http404
     summary = run.summary
     scores = p.backtest_scores_table(summary)
-    series = protect_for(user, [p.backtest_table(res, summary, o) for o in summary["truth"]])
+    series = protect_for(user, [p.backtest_table(summary, o) for o in summary["outputs"]])
     charts: list[tuple[Table, Chart]] = [(t, p.backtest_chart(t)) for t in series]
     tables = [scores, *series]
     if request.GET.get("export") == "pdf":
@@ -609,7 +646,7 @@ def _backtest_result(request: HttpRequest, user: Any, run: ForecastRun) -> HttpR
             "charts": charts,
             "tables": tables,
             "coverage": _pct(summary.get("coverage")),
-            "mape": _pct(summary.get("mape")),
+            "mape": _pct(summary.get("mape_mean")),
         },
     )
 
