@@ -369,7 +369,7 @@ def _comparison(request: HttpRequest, user: Any, run: ForecastRun) -> HttpRespon
     form = ResultFilterForm(request.GET or None, units=units, years=years)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     unit = data.get("unit") or res.units[-1]
-    unit_name = names.get(unit, unit)
+    unit_name = names.get(unit) or _("Region %(name)s") % {"name": unit}
     output = data.get("output") or "in_bw"
     year = int(data.get("year") or years[-1])
     end_year = res.years[-1]

@@ -188,6 +188,9 @@ def demo_history(*, years: int = 5) -> None:
         synthetic_load(demo_synthetic_data(end=timezone.localdate(), years=years))
     _targets()
     snapshot_refresh()
+    from doorstroom.forecast.demo import demo_forecast
+
+    demo_forecast()
 
 
 DEMO_TARGETS: list[dict[str, Any]] = [
