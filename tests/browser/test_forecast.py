@@ -48,7 +48,7 @@ def test_forecast_pages_are_accessible(page: Any, live_server: Any) -> None:
         background=False,
     )
     backtest = services.backtest_submit(
-        user=advisor, actor=actor, fit_months=36, runs=60, background=False
+        user=advisor, actor=actor, test_months=12, runs=60, background=False
     )
     proposed = Facility.objects.get(status=Facility.Status.PROPOSED)
     scenario = ForecastScenario.objects.get(name="Regioplan")

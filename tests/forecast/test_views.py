@@ -243,7 +243,7 @@ def test_backtest(
     http: HttpClient, reader: HttpClient, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        response = http.post("/prognose/backtest/", {"fit_months": "36", "runs": "60"})
+        response = http.post("/prognose/backtest/", {"test_months": "12", "runs": "60"})
     assert response.status_code == 302
     run = ForecastRun.objects.get(kind="backtest")
     assert run.status == ForecastRun.Status.DONE

@@ -75,9 +75,9 @@ def _months_between(first: date, later: date) -> int:
 
 
 def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
-    """The engine's backtest on the region's event log: calibrate on the first
-    ``fit_months`` months of the history, forecast every month after that up to the last
-    whole month, and compare with the event log's stocks (region totals)."""
+    """The engine's backtest on the region's event log: forecast the last ``test_months``
+    whole months from a calibration on (at most three years of) the history before them,
+    and compare with the event log's stocks (region totals)."""
     from django.utils import timezone
 
     from doorstroom.journey.eventlog import event_log_load
@@ -89,13 +89,13 @@ def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
     if not len(log):
         raise ValueError("the region has no history")
     first = date.fromordinal(int(log.day.min()))
-    start = date(first.year, first.month, 1)
-    fit_months = int(run.params["fit_months"])
-    y, m = divmod(start.month - 1 + fit_months, 12)
-    cutoff = date(start.year + y, m + 1, 1)
-    months = _months_between(cutoff, timezone.localdate())  # up to the last whole month
-    if months < 1:
-        raise ValueError("no months left to test")
+    this_month = bl.cutoff_of(timezone.localdate())
+    months = int(run.params["test_months"])
+    y, m = divmod(this_month.month - 1 - months, 12)
+    cutoff = date(this_month.year + y, m + 1, 1)
+    history = _months_between(first, cutoff)
+    if history < 12:
+        raise ValueError("less than a year of history before the test")
     area = bl.region_area(region)
     pops = bl.populations(region)
     growth = bl.observed_growth(pops)
@@ -105,7 +105,7 @@ def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
         bl.population_now(area, pops, cutoff.year, growth),
         cutoff=cutoff,
         months=months,
-        fit_years=fit_months / 12,
+        fit_years=min(bl.FIT_YEARS, history / 12),
         runs=run.runs,
         seed=run.seed,
         groups=bl.GROUPS,
@@ -141,5 +141,8 @@ def backtest(run: Any, progress: Progress | None) -> dict[str, Any]:
             "coverage": result.coverage_all,
             "claimed": result.claimed,
             "mape_mean": float(np.mean(list(result.mape.values()))),
+            "mape_in_care": float(
+                np.mean([result.mape[o] for o in ("in_bw", "in_bt", "in_mo") if o in result.mape])
+            ),
         }
     }

@@ -244,12 +244,15 @@ class PlanForm(Form):
 
 
 class BacktestForm(Form):
-    fit_months = forms.IntegerField(
-        label=_("Fit on the first (months)"),
+    test_months = forms.IntegerField(
+        label=_("Test on the last (months)"),
         min_value=6,
-        max_value=240,
+        max_value=120,
         initial=24,
-        help_text=_("The forecast starts after these months; the rest of the history is the test."),
+        help_text=_(
+            "The model is calibrated on the history before these months (at most three "
+            "years of it) and forecasts them; the event log of these months is the test."
+        ),
     )
     runs = forms.IntegerField(label=_("Runs"), min_value=50, max_value=5_000, initial=300)
 

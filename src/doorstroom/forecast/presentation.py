@@ -773,7 +773,7 @@ def backtest_scores_table(summary: Mapping[str, Any]) -> Table:
             Row(
                 {
                     "output": _("All"),
-                    "mape": summary.get("mape_mean"),
+                    "mape": None,
                     "coverage": summary.get("coverage"),
                 },
                 key="all",

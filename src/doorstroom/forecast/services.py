@@ -303,13 +303,13 @@ def backtest_submit(
     *,
     user: Any,
     actor: Actor,
-    fit_months: int,
+    test_months: int,
     runs: int = 200,
     seed: int = 1,
     background: bool = True,
 ) -> ForecastRun:
-    """Fit on the history before a cut-off (``fit_months`` after the first month of the
-    log), forecast the rest and compare. Reads the event log: one access-log entry."""
+    """Forecast the last ``test_months`` whole months from a calibration on the history
+    before them, and compare. Reads the event log: one access-log entry."""
     region = _region(user)
     run = ForecastRun.objects.create(
         region=region,
@@ -318,7 +318,7 @@ def backtest_submit(
         horizon_months=0,
         runs=runs,
         seed=seed,
-        params={"fit_months": fit_months},
+        params={"test_months": test_months},
         created_by=user,
     )
     _record_run(actor, run)

@@ -602,7 +602,7 @@ def backtest(request: HttpRequest) -> HttpResponse:
             run = services.backtest_submit(
                 user=user,
                 actor=Actor.from_request(request),
-                fit_months=form.cleaned_data["fit_months"],
+                test_months=form.cleaned_data["test_months"],
                 runs=form.cleaned_data["runs"],
             )
             return redirect("forecast:run", pk=run.pk)
@@ -646,7 +646,7 @@ def _backtest_result(request: HttpRequest, user: Any, run: ForecastRun) -> HttpR
             "charts": charts,
             "tables": tables,
             "coverage": _pct(summary.get("coverage")),
-            "mape": _pct(summary.get("mape_mean")),
+            "mape": _pct(summary.get("mape_in_care")),
         },
     )
 
