@@ -349,8 +349,13 @@ def line_chart(
     plot_w = width - left - right
     plot_h = height - top - bottom
 
+    # categories (e.g. quarters) sit in the middle of equal slots, so that the labels at
+    # both ends fit; months run from edge to edge
+    pad = 0.0 if first is not None else 0.5
+
     def sx(v: float) -> float:
-        return left + (v / x_max * plot_w if x_max else plot_w / 2)
+        span = x_max + 2 * pad
+        return left + ((v + pad) / span * plot_w if span else plot_w / 2)
 
     y_lo, y_hi = ticks[0], ticks[-1]
 
@@ -419,11 +424,11 @@ def line_chart(
     for t in targets:
         if t.at is None:
             y = sy(t.value)
-            parts.append(
+            parts.append(  # named in the legend (a label here would cross the lines)
                 f'<line x1="{_f(left)}" y1="{_f(y)}" x2="{_f(left + plot_w)}" y2="{_f(y)}" '
-                f'stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 3"/>'
+                f'stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 3">'
+                f"<title>{escape(str(t.label))}</title></line>"
             )
-            parts.append(_text(left + plot_w - 4, y - 5, str(t.label), anchor="end", size=11))
         elif t in target_x:
             xx, y = sx(target_x[t]), sy(t.value)
             parts.append(
@@ -559,6 +564,7 @@ def bar_chart(
     stacked: bool = False,
     horizontal: bool = False,
     y_label: StrOrPromise | None = None,
+    targets: Sequence[Target] = (),
     description: StrOrPromise | None = None,
     chart_id: str | None = None,
     width: int = 720,
@@ -566,7 +572,9 @@ def bar_chart(
 ) -> Chart:
     """Bars per body row of ``table`` (the ``category`` column names them), one bar per
     series column side by side, or ``stacked``. ``horizontal`` suits long names (e.g.
-    municipalities). Negative values (a loss) go below / left of zero."""
+    municipalities). Negative values (a loss) go below / left of zero. ``targets`` are
+    reference lines across the bars (e.g. the region's figure). A bar hidden by disclosure
+    control shows its mark ("<10", "•") instead (side by side bars only)."""
     requested_height = height
     columns = {c.key: c for c in table.columns}
     seps = Separators.current()
@@ -581,6 +589,7 @@ def bar_chart(
         ]
     else:
         ends = [v for vs in values for v in vs if v is not None]
+    ends += [t.value for t in targets]
     ticks = nice_ticks(min([0.0, *ends]), max([0.0, *ends]) or 1.0)
     tick_column = _tick_column(columns[series[0]], ticks[1] - ticks[0])
     tick_labels = [format_value(t, tick_column, seps) for t in ticks]
@@ -588,14 +597,15 @@ def bar_chart(
     per_group = 1 if stacked else max(len(series), 1)
     if height is None:
         height = int(60 + n * max(14 * per_group + 10, 24)) + 40 if horizontal else 320
-    legend = _Legend(
-        width - 24,
-        [
-            (_box_swatch(PALETTE[i % len(PALETTE)]), str(columns[k].label))
-            for i, k in enumerate(series)
-        ],
-    )
-    top = 8 + legend.height() + 8
+    legend_items = [
+        (_box_swatch(PALETTE[i % len(PALETTE)]), str(columns[k].label))
+        for i, k in enumerate(series)
+    ]
+    if len(series) == 1 and y_label:  # the axis title names the only series
+        legend_items = []
+    legend_items += [(_line_swatch(TARGET, "6 3"), str(t.label)) for t in targets]
+    legend = _Legend(width - 24, legend_items)
+    top = 8 + legend.height() + (8 if legend_items else 0)
     if horizontal:
         left = 12 + max([_text_width(nm) for nm in names] or [0])
         bottom = 36 + (18 if y_label else 0)
@@ -668,11 +678,27 @@ def bar_chart(
             )
     parts.append("</g>")
     parts.append('<g class="ds-chart__bars">')
+    marks: list[str] = []
     for ci, (name, vs) in enumerate(zip(names, values, strict=True)):
         start = ci * band + band * 0.15
         pos, neg = 0.0, 0.0
         for si, v in enumerate(vs):
             if v is None:
+                mark = None if stacked else table.mark(rows[ci].key, series[si])
+                if mark:
+                    c_mid = start + si * bar + bar / 2
+                    if horizontal:
+                        marks.append(_text(left + val(0.0) + 4, top + c_mid + 4, mark, fill=MUTED))
+                    else:
+                        marks.append(
+                            _text(
+                                left + c_mid,
+                                top + plot_h - val(0.0) - 4,
+                                mark,
+                                anchor="middle",
+                                fill=MUTED,
+                            )
+                        )
                 continue
             colour = PALETTE[si % len(PALETTE)]
             tip = f"{name}, {columns[series[si]].label}: {format_value(rows[ci].cells.get(series[si]), columns[series[si]], seps)}"
@@ -686,6 +712,21 @@ def bar_chart(
             else:
                 parts.append(rect(start + si * bar, bar, 0.0, v, colour, tip))
     parts.append("</g>")
+    if marks:
+        parts.append('<g class="ds-chart__marks">' + "".join(marks) + "</g>")
+    for reference in targets:
+        at = val(reference.value)
+        if horizontal:
+            line = (
+                f'x1="{_f(left + at)}" y1="{_f(top)}" x2="{_f(left + at)}" y2="{_f(top + plot_h)}"'
+            )
+        else:
+            y = top + plot_h - at
+            line = f'x1="{_f(left)}" y1="{_f(y)}" x2="{_f(left + plot_w)}" y2="{_f(y)}"'
+        parts.append(
+            f'<line {line} stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 3">'
+            f"<title>{escape(str(reference.label))}</title></line>"
+        )
     # zero line and category labels
     z = val(0.0)
     if horizontal:
@@ -716,12 +757,14 @@ def bar_chart(
         stacked=stacked,
         horizontal=horizontal,
         y_label=y_label,
+        targets=targets,
         description=description,
         chart_id=chart_id,
         width=width,
         height=requested_height,
     )
-    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id), table, redraw)
+    notes = [_("Dashed line: %(label)s.") % {"label": t.label} for t in targets]
+    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id, notes), table, redraw)
 
 
 def _bar_summary(table: Table, series: Sequence[str], columns: Mapping[str, Column]) -> str:
@@ -751,7 +794,8 @@ def sankey(
     bottom. Band widths are proportional to the counts; bands leave and enter a node in
     the order of the node at the other end, which keeps crossings down. A band has the
     colour of its source node (palette order, or ``node_colours``). Hidden flows are not
-    drawn; node sizes are the drawn flows, so they reveal nothing more."""
+    drawn; node sizes are the drawn flows, so they reveal nothing more, and a node with a
+    hidden flow shows no total."""
     table_columns = {c.key: c for c in table.columns}
     seps = Separators.current()
     chart_id = chart_id or f"chart-{table.id}"
@@ -759,8 +803,11 @@ def sankey(
     column_of = {name: ci for ci, names in enumerate(columns) for name in names}
     order = {name: oi for names in columns for oi, name in enumerate(names)}
     flows: list[tuple[str, str, float, Row]] = []
+    incomplete: set[str] = set()  # nodes with a hidden flow: drawn size is not their total
     for row in table.body_rows:
         a, b, v = row.cells.get(source), row.cells.get(target), _cell(table, row, value)
+        if v is None and table.status(row.key, value).hidden:
+            incomplete.update(str(n) for n in (a, b))
         if v is None or v <= 0 or a not in column_of or b not in column_of:
             continue
         if column_of[b] <= column_of[a]:
@@ -775,7 +822,9 @@ def sankey(
 
     value_column = table_columns[value]
     labels = {
-        n: f"{n} ({format_value(int(size[n]) if size[n].is_integer() else size[n], value_column, seps)})"
+        n: n
+        if n in incomplete
+        else f"{n} ({format_value(int(size[n]) if size[n].is_integer() else size[n], value_column, seps)})"
         for n in column_of
     }
     node_w = 14.0

@@ -305,6 +305,7 @@ def _styles() -> dict[str, Any]:
         "h1": ParagraphStyle(
             "h1",
             parent=body,
+            keepWithNext=1,  # never a heading alone at the foot of a page
             fontName="Helvetica-Bold",
             fontSize=17,
             leading=22,
@@ -315,6 +316,7 @@ def _styles() -> dict[str, Any]:
         "h2": ParagraphStyle(
             "h2",
             parent=body,
+            keepWithNext=1,  # never a heading alone at the foot of a page
             fontName="Helvetica-Bold",
             fontSize=13,
             leading=17,
@@ -324,6 +326,7 @@ def _styles() -> dict[str, Any]:
         "h3": ParagraphStyle(
             "h3",
             parent=body,
+            keepWithNext=1,  # never a heading alone at the foot of a page
             fontName="Helvetica-Bold",
             fontSize=11,
             leading=15,
