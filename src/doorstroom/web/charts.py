@@ -19,7 +19,7 @@ deficiencies; line series also differ by dash pattern. Output is deterministic.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -40,10 +40,11 @@ from doorstroom.web.tables import (
     format_value,
 )
 
-# Okabe-Ito blue, vermillion, bluish green, reddish purple, near-black, and a purple:
+# Okabe-Ito blue, vermillion, bluish green, reddish purple, near-black, a purple and a mid
+# grey (4.5:1; it differs from the hues in every vision and from near-black in lightness):
 # every colour >= 3:1 on white; pairwise distinct under deuteranopia, protanopia and
 # tritanopia (Machado 2009 simulation, CIELAB distance >= 8).
-PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#1A1A1A", "#6A3D9A")
+PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#1A1A1A", "#6A3D9A", "#767676")
 DASHES: Final = (None, "8 4", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 4")
 TEXT: Final = "#1A1A1A"
 MUTED: Final = "#595959"  # axis labels: 7:1 on white
@@ -118,19 +119,23 @@ def _text_width(text: str, size: int = FONT_SIZE) -> float:
     return len(text) * size * CHAR_WIDTH
 
 
-def _nice_step(span: float, count: int) -> float:
-    """The 1-2-2.5-5 step closest (on a log scale) to ``span / count``."""
+def _nice_step(span: float, count: int, integer: bool = False) -> float:
+    """The 1-2-2.5-5 step closest (on a log scale) to ``span / count``; with ``integer``
+    a whole number (counts of people: no tick at 2.5 clients)."""
     raw = span / max(count, 1)
     magnitude = float(10 ** math.floor(math.log10(raw)))
     steps = [f * magnitude for f in (1, 2, 2.5, 5, 10)]
+    if integer:
+        steps = [s for s in steps if s >= 1 and float(s).is_integer()] or [1.0]
     return min(steps, key=lambda step: abs(math.log(step / raw)))
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high]: 0, 20, 40, ... or 0, 2.5, 5, ..."""
+def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False) -> list[float]:
+    """Round tick values covering [low, high]: 0, 20, 40, ... or 0, 2.5, 5, ... (``integer``:
+    whole numbers only)."""
     if high <= low:
         high = low + 1
-    step = _nice_step(high - low, count)
+    step = _nice_step(high - low, count, integer)
     start = math.floor(low / step + 1e-9) * step
     end = math.ceil(high / step - 1e-9) * step
     n = round((end - start) / step)
@@ -148,6 +153,12 @@ def _tick_column(column: Column, step: float) -> Column:
         decimals += 1
     kind = column.kind if column.kind in ("percent", "money") else "decimal"
     return Column("tick", "", kind, decimals=decimals)
+
+
+def _whole(columns: Iterable[Column]) -> bool:
+    """Do the series count whole things (people, days)?"""
+    kinds = {c.kind for c in columns}
+    return bool(kinds) and kinds <= {"int", "days"}
 
 
 def months_between(first: date, later: date) -> int:
@@ -319,7 +330,7 @@ def line_chart(
     finite += [t.value for t in targets]
     low = min([0.0, *finite])
     high = max([0.0, *finite]) or 1.0
-    ticks = nice_ticks(low, high)
+    ticks = nice_ticks(low, high, integer=_whole(columns[k] for k in series))
     tick_column = _tick_column(y_column, ticks[1] - ticks[0] if len(ticks) > 1 else 1)
     tick_labels = [format_value(t, tick_column, seps) for t in ticks]
 
@@ -590,7 +601,9 @@ def bar_chart(
     else:
         ends = [v for vs in values for v in vs if v is not None]
     ends += [t.value for t in targets]
-    ticks = nice_ticks(min([0.0, *ends]), max([0.0, *ends]) or 1.0)
+    ticks = nice_ticks(
+        min([0.0, *ends]), max([0.0, *ends]) or 1.0, integer=_whole(columns[k] for k in series)
+    )
     tick_column = _tick_column(columns[series[0]], ticks[1] - ticks[0])
     tick_labels = [format_value(t, tick_column, seps) for t in ticks]
     n = max(len(rows), 1)
