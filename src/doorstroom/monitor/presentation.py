@@ -134,14 +134,35 @@ def period_column(kind: PeriodKind) -> Column:
     return Column("month", label)
 
 
+def _is_partial(kind: PeriodKind, start: date, last: date) -> bool:
+    step = PERIOD_STEPS.get(kind)
+    return step is not None and last < metrics._add_months(start, step) - timedelta(days=1)
+
+
 def period_value(kind: PeriodKind, start: date, last: date) -> date | str:
+    """The name of a period in a table: a month (a date), "K3 2026", "2026"; a quarter or
+    year that is not over yet gets a star (see ``partial_note``)."""
+    star = "*" if _is_partial(kind, start, last) else ""
     if kind == "month":
         return start
     if kind == "quarter":
-        return quarter_label(start)
+        return quarter_label(start) + star
     if kind == "year":
-        return str(start.year)
+        return str(start.year) + star
     return f"{date_format(start, 'j M Y')} \u2013 {date_format(last, 'j M Y')}"
+
+
+def partial_note(months: metrics.Months) -> list[str]:
+    """A note when the last period is not over yet (its flows are not complete)."""
+    kind = period_kind(months)
+    if not months.starts or not _is_partial(kind, months.starts[-1], months.last_days[-1]):
+        return []
+    day = date_format(months.last_days[-1], "j F Y")
+    if kind == "month":
+        return [
+            _("The last month runs up to %(day)s: its flows are not complete yet.") % {"day": day}
+        ]
+    return [_("* Up to %(day)s: the period is not over yet.") % {"day": day}]
 
 
 def _titled(kind: PeriodKind, month: Promise, quarter: Promise, other: Promise) -> Promise:
@@ -395,7 +416,14 @@ def _period_table(
             present = [cells[k] for k, _l, _f in columns if cells[k] is not None]
             cells[total[0]] = sum(present) if present else None
         rows.append(Row(cells, key=start.isoformat()))
-    return Table(id=table_id, title=title, columns=cols, rows=rows, notes=notes, source=SOURCE)
+    return Table(
+        id=table_id,
+        title=title,
+        columns=cols,
+        rows=rows,
+        notes=[*notes, *partial_note(figures.months)],
+        source=SOURCE,
+    )
 
 
 def in_care_table(f: metrics.Figures) -> Table:
@@ -464,6 +492,7 @@ def channel_table(f: metrics.Figures) -> Table:
             Column("total", _("Total"), "int", sum_of=tuple(channels)),
         ],
         rows=rows,
+        notes=partial_note(f.months),
         source=SOURCE,
     )
 
@@ -536,7 +565,10 @@ def waiting_time_table(by_group: Mapping[str, metrics.Figures]) -> Table:
         title=_("Waiting time from decision to placement (days)"),
         columns=columns,
         rows=rows,
-        notes=[_("Placements from a waiting list in the period, by the product placed in.")],
+        notes=[
+            _("Placements from a waiting list in the period, by the product placed in."),
+            *partial_note(f.months),
+        ],
         source=SOURCE,
     )
 
@@ -575,6 +607,7 @@ def outflow_table(f: metrics.Figures) -> Table:
             ),
         ],
         rows=rows,
+        notes=partial_note(f.months),
         source=SOURCE,
     )
 
@@ -623,7 +656,8 @@ def throughflow_table(f: metrics.Figures) -> Table:
             _(
                 "Ready to move on: clients in BW or BT whom the provider reported ready for a "
                 "lighter form or an own home, and who are still waiting for it."
-            )
+            ),
+            *partial_note(f.months),
         ],
         source=SOURCE,
     )
