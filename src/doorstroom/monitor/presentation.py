@@ -149,7 +149,7 @@ def period_value(kind: PeriodKind, start: date, last: date) -> date | str:
         return quarter_label(start) + star
     if kind == "year":
         return str(start.year) + star
-    return f"{date_format(start, 'j M Y')} \u2013 {date_format(last, 'j M Y')}"
+    return f"{date_format(start, 'j F Y')} \u2013 {date_format(last, 'j F Y')}"
 
 
 def partial_note(months: metrics.Months) -> list[str]:

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -125,7 +126,11 @@ def _overview_tables(s: dict[str, Any]) -> list[Table]:
     quarters = metrics.Months.quarters(s["first"], s["last_day"])
     group = s["data"].get("product")
     waiting = report.waiting_figures(state, filters, quarters, [group] if group else None)
-    keys = p.key_figures(two)
+    keys = p.key_figures(
+        two,
+        now=_("12 months up to %(day)s") % {"day": date_format(s["last_day"], "j F Y")},
+        before=_("The 12 months before"),
+    )
     return _protect(
         user,
         [
