@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import os
 import resource
 import sys
@@ -111,16 +112,19 @@ def core_part(years: int, seed: int, end: date, runs: int) -> object:
 PASSWORD = "bench-password-1"  # noqa: S105  (a throwaway benchmark database)
 
 
-def _bench_database(url: str) -> str:
-    """A fresh database next to the one in ``url``: <name>_bench."""
+def _bench_database(url: str, reuse: bool) -> tuple[str, bool]:
+    """A fresh database next to the one in ``url``: <name>_bench (or the existing one)."""
     import psycopg
 
     base, name = url.rsplit("/", 1)
     bench = f"{name}_bench"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench]).fetchone()
+        if reuse and exists:
+            return f"{base}/{bench}", True
         conn.execute(f'DROP DATABASE IF EXISTS "{bench}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{bench}"')
-    return f"{base}/{bench}"
+    return f"{base}/{bench}", False
 
 
 def _prepare(data: object, users: int) -> list[tuple[str, str]]:
@@ -191,8 +195,6 @@ class Visitor:
     """One user: logs in, then loads monitor pages over a kept-alive connection."""
 
     def __init__(self, port: int, username: str, password: str) -> None:
-        import http.client
-
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookies: dict[str, str] = {}
         self.get("/account/inloggen/")
@@ -208,9 +210,16 @@ class Visitor:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://127.0.0.1{path}"
         start = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=headers)
-        response = response_ = self.conn.getresponse()
-        response_.read()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (ConnectionError, http.client.HTTPException):
+            # the server closed an idle kept-alive connection: open a new one, as browsers do
+            self.conn.close()
+            start = time.perf_counter()
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        response.read()
         elapsed = time.perf_counter() - start
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
@@ -278,21 +287,28 @@ def _report(name: str, latencies: list[float], seconds: float) -> None:
     )
 
 
-def web_part(data: object, *, users: int, seconds: int, think: float) -> None:
+def web_part(data: object, *, users: int, seconds: int, think: float, reuse: bool) -> None:
     import subprocess
     import tempfile
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("--web needs DATABASE_URL=postgres://... (the benchmark makes <name>_bench)")
-    bench_url = _bench_database(url)
+    bench_url, reused = _bench_database(url, reuse)
     var = tempfile.mkdtemp(prefix="doorstroom-bench-")
     os.environ.update(
         DATABASE_URL=bench_url,
         DJANGO_SETTINGS_MODULE="doorstroom.conf.demo",
         DOORSTROOM_VAR_DIR=var,
     )
-    logins = _prepare(data, users)
+    if reused:
+        import django
+
+        django.setup()
+        print(f"reusing the loaded database {bench_url.rsplit('/', 1)[1]}")
+        logins = [(f"bench{i}", PASSWORD) for i in range(users)]
+    else:
+        logins = _prepare(data, users)
     from django.db import connections
 
     connections.close_all()
@@ -350,6 +366,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=30, help="duration of each load phase")
     parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="use <name>_bench as loaded by an earlier --web run (loading takes minutes)",
+    )
+    parser.add_argument(
         "--think", type=float, default=1.0, help="think time of a user between pages (phase 2)"
     )
     args = parser.parse_args()
@@ -358,7 +379,9 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process so far: {rss:,.0f} MB")
     if args.web:
-        web_part(data, users=args.users, seconds=args.seconds, think=args.think)
+        web_part(
+            data, users=args.users, seconds=args.seconds, think=args.think, reuse=args.reuse_db
+        )
 
 
 if __name__ == "__main__":

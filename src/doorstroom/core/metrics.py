@@ -567,40 +567,26 @@ def compute(
         origin = home.filter(pl.col("destination").cast(pl.String).is_in(HOME_ORIGIN))
         parts.append(_count(origin, months, "exits_home_origin", day="day"))
 
-    if want("waiting_time"):
-        placed_waits = waits.filter((pl.col("outcome") == "placed") & ~pl.col("in_care"))
-        parts.append(
-            _quantiles(
-                placed_waits,
-                months,
-                "waiting_time",
-                day="end",
-                duration=_days("end") - _days("decided"),
-                category="product",
+    durations = {
+        # metric: (the periods that ended, the day they ended, the day they started)
+        "waiting_time": (
+            waits.filter((pl.col("outcome") == "placed") & ~pl.col("in_care")),
+            "end",
+            "decided",
+        ),
+        "length_of_stay": (
+            exits.filter(pl.col("first_placed").is_not_null()),
+            "day",
+            "first_placed",
+        ),
+        "ready_wait": (ready.filter(pl.col("end").is_not_null()), "end", "start"),
+    }
+    for name, (frame, ended, started) in durations.items():
+        if want(name):
+            duration = _days(ended) - _days(started)
+            parts.append(
+                _quantiles(frame, months, name, day=ended, duration=duration, category="product")
             )
-        )
-    if want("length_of_stay"):
-        parts.append(
-            _quantiles(
-                exits.filter(pl.col("first_placed").is_not_null()),
-                months,
-                "length_of_stay",
-                day="day",
-                duration=_days("day") - _days("first_placed"),
-                category="product",
-            )
-        )
-    if want("ready_wait"):
-        parts.append(
-            _quantiles(
-                ready.filter(pl.col("end").is_not_null()),
-                months,
-                "ready_wait",
-                day="end",
-                duration=_days("end") - _days("start"),
-                category="product",
-            )
-        )
     if want("ready_backlog_age"):
         parts.append(_backlog_age(ready, months))
     if want("return_rate"):

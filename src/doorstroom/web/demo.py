@@ -165,6 +165,9 @@ def demo_seed() -> list[DemoLogin]:
 
     seed_facilities(region)
     seed_journeys(region)
+    from doorstroom.finance.demo import seed_finance
+
+    seed_finance(region)
     _clients(other, User.objects.get(username="toegang.zeeland"), 4, seed=2)
     return logins
 
