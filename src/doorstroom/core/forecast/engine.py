@@ -973,8 +973,11 @@ def project(
     need = max(STAGE_SOURCES) * cfg.batch_size * m * g
 
     sketches: list[Sketch] = []
+    total_sums = np.zeros(shape)
+    pending: dict[int, FloatArray] = {}  # batch sums are added in batch order (bit-exact)
+    next_batch = [0]
 
-    def one(item: tuple[int, int]) -> tuple[FloatArray, FloatArray | None]:
+    def one(item: tuple[int, int]) -> FloatArray | None:
         index, size = item
         draws = draw_parameters(baseline, size, stream(cfg.seed, 1, index), fixed=cfg.fixed)
         comp = compile_batch(pl, draws, stochastic=True)
@@ -995,11 +998,15 @@ def project(
         sums = run_batch(
             comp, stochastic=True, rng=stream(cfg.seed, 2, index), sampler=sampler, collectors=cols
         )
-        if progress is not None:
-            with lock:
+        with lock:
+            pending[index] = sums
+            while next_batch[0] in pending:
+                total_sums[...] += pending.pop(next_batch[0])
+                next_batch[0] += 1
+            if progress is not None:
                 done[0] += size
                 progress(done[0] / cfg.runs)
-        return sums, paths.values if paths is not None else None
+        return paths.values if paths is not None else None
 
     workers = _workers(cfg, len(batches))
     if workers == 1:
@@ -1007,13 +1014,13 @@ def project(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(one, batches))
-    sums = np.sum([r[0] for r in results], axis=0)
+    sums = total_sums
     sketch = sketches[0]
     for other in sketches[1:]:
         sketch.merge(other)
     all_paths = None
     if cfg.keep_paths:
-        all_paths = np.concatenate([r[1] for r in results if r[1] is not None], axis=0)
+        all_paths = np.concatenate([r for r in results if r is not None], axis=0)
     return Projection(
         scenario=scenario.name,
         mode=cfg.mode,
