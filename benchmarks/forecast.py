@@ -311,6 +311,26 @@ CASES = {
 }
 
 
+def _tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process and its descendants (shared pages counted once
+    in total), in MB; 0 where /proc is not available."""
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += float(line.split()[1]) / 1024
+                    break
+            for task in Path(f"/proc/{p}/task").iterdir():
+                kids = (task / "children").read_text().split()
+                todo.extend(int(k) for k in kids)
+        except OSError:
+            continue
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -339,11 +359,19 @@ def main() -> None:
                 "--runs", str(args.runs), "--groups", str(groups), "--workers", str(args.workers),
                 "--batch", str(args.batch), "--bins", str(args.bins),
             ]  # fmt: skip
-            out = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (this script)
-            if out.returncode != 0:
-                print(f"{name}: FAILED\n{out.stderr[-2000:]}")
+            proc = subprocess.Popen(  # noqa: S603 (this script)
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            peak_pss = 0.0
+            while proc.poll() is None:
+                peak_pss = max(peak_pss, _tree_pss_mb(proc.pid))
+                time.sleep(0.2)
+            stdout, stderr = proc.communicate()
+            if proc.returncode != 0:
+                print(f"{name}: FAILED\n{stderr[-2000:]}")
                 continue
-            result = json.loads(out.stdout.strip().splitlines()[-1])
+            result = json.loads(stdout.strip().splitlines()[-1])
+            result["peak_pss_mb_all_processes"] = round(peak_pss)
             print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in result.items()))
 
 
