@@ -294,6 +294,7 @@ MATRIX: dict[str, Entry] = {
     "monitor:overview": Entry("role", roles=MONITOR_ROLES),
     "monitor:municipalities": Entry("role", roles=MONITOR_ROLES),
     "monitor:pathways": Entry("role", roles=MONITOR_ROLES),
+    "monitor:report": Entry("role", roles=MONITOR_ROLES),
     "monitor:targets": Entry("role", roles=MONITOR_ROLES),
     "monitor:target_create": Entry("role", roles=frozenset({POLICY})),
     "monitor:target_edit": Entry("role", roles=frozenset({POLICY}), kwargs=_target, scoped=True),

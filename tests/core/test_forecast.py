@@ -314,3 +314,15 @@ def test_expected_mode_region_bands_equal_the_full_computation(prices: str) -> N
         np.testing.assert_allclose(
             lean.quantiles[q][:, r], full.quantiles[q][:, r], rtol=2e-4, atol=1e-3
         )
+
+
+def test_worker_processes_give_the_same_result_as_threads() -> None:
+    b = base(months=12)
+    cfg = RunConfig(mode="stochastic", runs=120, seed=6, batch_size=30, workers=2)
+    ticks: list[float] = []
+    threads = project(b, BASELINE, replace(cfg, parallel="threads"))
+    procs = project(b, BASELINE, replace(cfg, parallel="processes"), progress=ticks.append)
+    np.testing.assert_array_equal(threads.mean, procs.mean)
+    np.testing.assert_array_equal(threads.quantiles[0.9], procs.quantiles[0.9])
+    assert ticks
+    assert ticks[-1] == pytest.approx(1.0)

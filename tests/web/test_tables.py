@@ -280,6 +280,29 @@ def test_protect_hides_small_counts_and_what_would_reveal_them() -> None:
     assert table.any_hidden
 
 
+def test_a_kept_column_loses_ties_for_secondary_suppression() -> None:
+    def table(keep: bool) -> Table:
+        return Table(
+            "ages",
+            "Aanmeldingen",
+            [
+                Column("month", "Maand"),
+                Column("young", "18-24", "int", keep=keep),
+                Column("old", "45-64", "int"),
+                Column("older", "65+", "int"),
+                Column("total", "Totaal", "int", sum_of=("young", "old", "older")),
+            ],
+            [{"month": "jan", "young": 14, "old": 14, "older": 4, "total": 32}],
+        ).protect()
+
+    # Equal counts: without a preference the first column goes, with one the other.
+    assert table(keep=False).status("r0", "young").hidden
+    kept = table(keep=True)
+    assert not kept.status("r0", "young").hidden
+    assert kept.status("r0", "old").hidden
+    assert kept.status("r0", "older") is CellStatus.PRIMARY
+
+
 def test_hierarchy_region_rows_above_municipalities() -> None:
     columns = [Column("name", "Naam"), Column("n", "Aantal", "int")]
     rows = [

@@ -141,8 +141,9 @@ class Report:
             flowables.append(Paragraph(escape(note), self._styles["note"]))
         flowables.append(Spacer(1, 5 * mm))
         # Keep the caption with the first rows; a long table still splits over pages.
-        self._story.append(KeepTogether(flowables[:2]) if title else flowables[0])
-        self._story.extend(flowables[2:] if title else flowables[1:])
+        head = flowables[:2] if title else flowables[:1]
+        self._story.append(KeepTogether(self._lead_in() + head))
+        self._story.extend(flowables[len(head) :])
         return self
 
     def chart(self, chart: Chart, *, with_table: bool = False) -> Report:
@@ -163,6 +164,7 @@ class Report:
         self._story.append(
             KeepTogether(
                 [
+                    *self._lead_in(),
                     Paragraph(escape(chart.title), self._styles["caption"]),
                     drawing,
                     Spacer(1, 4 * mm),
@@ -172,6 +174,23 @@ class Report:
         if with_table:
             self.table(chart.table, title=False)
         return self
+
+    def _lead_in(self) -> list[Any]:
+        """The heading(s) right before a table or chart, and a paragraph right after a
+        heading: taken from the story to go on the same page as what follows (reportlab's
+        keepWithNext does not reach into a KeepTogether)."""
+        taken: list[Any] = []
+        story = self._story
+        if (
+            len(story) >= 2
+            and isinstance(story[-1], Paragraph)
+            and not hasattr(story[-1], "_doorstroom_heading")
+            and hasattr(story[-2], "_doorstroom_heading")
+        ):
+            taken.insert(0, story.pop())
+        while story and hasattr(story[-1], "_doorstroom_heading"):
+            taken.insert(0, story.pop())
+        return taken
 
     def page_break(self) -> Report:
 
@@ -305,6 +324,7 @@ def _styles() -> dict[str, Any]:
         "h1": ParagraphStyle(
             "h1",
             parent=body,
+            keepWithNext=1,  # never a heading alone at the foot of a page
             fontName="Helvetica-Bold",
             fontSize=17,
             leading=22,
@@ -315,6 +335,7 @@ def _styles() -> dict[str, Any]:
         "h2": ParagraphStyle(
             "h2",
             parent=body,
+            keepWithNext=1,  # never a heading alone at the foot of a page
             fontName="Helvetica-Bold",
             fontSize=13,
             leading=17,
@@ -324,6 +345,7 @@ def _styles() -> dict[str, Any]:
         "h3": ParagraphStyle(
             "h3",
             parent=body,
+            keepWithNext=1,  # never a heading alone at the foot of a page
             fontName="Helvetica-Bold",
             fontSize=11,
             leading=15,

@@ -72,7 +72,9 @@ class Column:
     """A column. ``sum_of``: in every row this cell is the sum of those columns (a total
     column). ``derived_from``: a share, rate or median computed from these cells of the same
     row (columns, or extra keys in the row's cells that are not shown): hidden when one of
-    them is. ``counts_people``: subject to disclosure control (default: ``int`` columns)."""
+    them is. ``counts_people``: subject to disclosure control (default: ``int`` columns).
+    ``keep``: the column a chart is about (e.g. young people in the inflow); where secondary
+    suppression must pick one of equally small cells, it picks a cell of another column."""
 
     key: str
     label: StrOrPromise
@@ -82,6 +84,7 @@ class Column:
     sum_of: tuple[str, ...] = ()
     derived_from: tuple[str, ...] = ()
     counts_people: bool | None = None
+    keep: bool = False  # disclosure control hides other cells first among equal counts
 
     @property
     def numeric(self) -> bool:
@@ -362,11 +365,13 @@ def protect_cells(table: Table, policy: Policy) -> Suppression[CellKey]:
     counts = [c for c in table.columns if c.is_count]
     rows = (*table.body_rows, *table.footer_rows)
     values: dict[CellKey, int] = {}
-    for row in rows:
-        for column in counts:
-            value = row.cells.get(column.key)
-            if value is not None:
-                values[(row.key, column.key)] = value
+    # the solver breaks ties between equal counts by order: the kept columns' cells last
+    for keep in (False, True):
+        for row in rows:
+            for column in counts:
+                value = row.cells.get(column.key)
+                if column.keep == keep and value is not None:
+                    values[(row.key, column.key)] = value
     relations: list[Relation[CellKey]] = []
     for row in rows:
         for column in counts:

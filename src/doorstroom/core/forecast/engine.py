@@ -925,8 +925,9 @@ class RunConfig:
     mode: Mode = "stochastic"
     runs: int = 1000
     seed: int = 1
-    batch_size: int = 250
-    workers: int = 0  # threads; 0: one per core
+    batch_size: int = 500
+    workers: int = 0  # threads or processes; 0: one per core
+    parallel: Literal["auto", "threads", "processes"] = "auto"  # stochastic mode
     fixed: bool = False  # every run gets the parameter means (no parameter uncertainty)
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
     bins: int = 128
@@ -948,9 +949,10 @@ def project(
 ) -> Projection:
     """Run one scenario.
 
-    Expected-value mode runs all parameter draws as one batch and takes exact quantiles
-    over the draws month by month. Stochastic mode runs batches of ``batch_size`` runs on
-    ``workers`` threads (numpy releases the GIL in its loops), each batch feeding a
+    Expected-value mode runs the parameter draws in one batch per thread and takes exact
+    quantiles over the draws. Stochastic mode runs batches of ``batch_size`` runs, shared
+    over ``workers`` processes (large runs: numpy's bincount and bit generator hold the GIL,
+    so threads would mostly take turns) or threads (small runs), each worker feeding its own
     histogram sketch; the sketches are merged at the end."""
     cfg = config or RunConfig()
     if cfg.runs < 1 or cfg.batch_size < 1:
@@ -966,54 +968,46 @@ def project(
         for i in range((cfg.runs + cfg.batch_size - 1) // cfg.batch_size)
     ]
     spec = _sketch_spec(pl, cfg)
+    workers = _workers(cfg, len(batches))
+    groups = [batches[k::workers] for k in range(workers)]
+    results: list[_GroupResult] = []
+    use_processes = workers > 1 and (
+        cfg.parallel == "processes"
+        or (cfg.parallel == "auto" and cfg.runs * baseline.months * units.m >= PROCESS_THRESHOLD)
+    )
     lock = threading.Lock()
     done = [0]
-    local = threading.local()
-    m, g = baseline.shape
-    need = max(STAGE_SOURCES) * cfg.batch_size * m * g
 
-    sketches: list[Sketch] = []
-
-    def one(item: tuple[int, int]) -> tuple[FloatArray, FloatArray | None]:
-        index, size = item
-        draws = draw_parameters(baseline, size, stream(cfg.seed, 1, index), fixed=cfg.fixed)
-        comp = compile_batch(pl, draws, stochastic=True)
-        sampler: smp.Sampler | None = getattr(local, "sampler", None)
-        if sampler is None:
-            sampler = smp.Sampler(need)
-            local.sampler = sampler
-        sketch: Sketch | None = getattr(local, "sketch", None)
-        if sketch is None:  # one sketch per thread, merged at the end (bounded memory)
-            sketch = Sketch(spec)
-            local.sketch = sketch
-            with lock:
-                sketches.append(sketch)
-        cols: list[Collector] = [sketch]
-        paths = Paths(size, shape) if cfg.keep_paths else None
-        if paths is not None:
-            cols.append(paths)
-        sums = run_batch(
-            comp, stochastic=True, rng=stream(cfg.seed, 2, index), sampler=sampler, collectors=cols
-        )
+    def tick(runs: int) -> None:
         if progress is not None:
             with lock:
-                done[0] += size
+                done[0] += runs
                 progress(done[0] / cfg.runs)
-        return sums, paths.values if paths is not None else None
 
-    workers = _workers(cfg, len(batches))
+    ctx = _context() if use_processes else None
     if workers == 1:
-        results = [one(item) for item in batches]
+        results = [_run_group(baseline, scenario, cfg, spec, groups[0], tick)]
+    elif ctx is not None:
+        results = _in_processes(ctx, baseline, scenario, cfg, spec, groups, progress)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(one, batches))
-    sums = np.sum([r[0] for r in results], axis=0)
-    sketch = sketches[0]
-    for other in sketches[1:]:
-        sketch.merge(other)
+            futures = [
+                pool.submit(_run_group, baseline, scenario, cfg, spec, grp, tick) for grp in groups
+            ]
+            results = [f.result() for f in futures]
+    # batch sums in batch order (bit-exact whatever the scheduling); sketches add up
+    by_batch = {i: s for r in results for i, s in r.sums.items()}
+    sums = np.zeros(shape)
+    for i in sorted(by_batch):
+        sums += by_batch[i]
+    sketch = Sketch(spec)
+    for r in results:
+        sketch.counts += r.counts
+        sketch.runs += r.runs
     all_paths = None
     if cfg.keep_paths:
-        all_paths = np.concatenate([r[1] for r in results if r[1] is not None], axis=0)
+        parts = {i: p for r in results for i, p in (r.paths or {}).items()}
+        all_paths = np.concatenate([parts[i] for i in sorted(parts)], axis=0)
     return Projection(
         scenario=scenario.name,
         mode=cfg.mode,
@@ -1029,6 +1023,103 @@ def project(
         outside=sketch.outside(),
         paths=all_paths,
     )
+
+
+PROCESS_THRESHOLD = 20_000_000  # runs x months x municipalities: worth starting processes
+
+
+@dataclass(slots=True)
+class _GroupResult:
+    sums: dict[int, FloatArray]
+    counts: npt.NDArray[np.unsignedinteger[Any]]
+    runs: int
+    paths: dict[int, FloatArray] | None
+
+
+def _run_group(
+    baseline: Baseline,
+    scenario: Scenario,
+    cfg: RunConfig,
+    spec: SketchSpec,
+    batches: Sequence[tuple[int, int]],
+    tick: Callable[[int], None] | None = None,
+) -> _GroupResult:
+    """Run some batches one after another with one sampler and one sketch (a thread's or a
+    worker process's share of the work)."""
+    pl = plan(baseline, scenario)
+    m, g = baseline.shape
+    units = _Units(baseline)
+    shape = (len(OUTPUTS), units.count, baseline.months)
+    sampler = smp.Sampler(max(STAGE_SOURCES) * cfg.batch_size * m * g)
+    sketch = Sketch(spec)
+    sums: dict[int, FloatArray] = {}
+    paths: dict[int, FloatArray] | None = {} if cfg.keep_paths else None
+    for index, size in batches:
+        draws = draw_parameters(baseline, size, stream(cfg.seed, 1, index), fixed=cfg.fixed)
+        comp = compile_batch(pl, draws, stochastic=True)
+        cols: list[Collector] = [sketch]
+        keep = Paths(size, shape) if paths is not None else None
+        if keep is not None:
+            cols.append(keep)
+        sums[index] = run_batch(
+            comp, stochastic=True, rng=stream(cfg.seed, 2, index), sampler=sampler, collectors=cols
+        )
+        if paths is not None and keep is not None:
+            paths[index] = keep.values
+        if tick is not None:
+            tick(size)
+        if _PROGRESS is not None:
+            _PROGRESS.put(size)
+    return _GroupResult(sums, sketch.counts, sketch.runs, paths)
+
+
+_PROGRESS: Any = None  # a worker process's progress queue
+
+
+def _init_worker(queue: Any) -> None:
+    global _PROGRESS
+    _PROGRESS = queue
+
+
+def _context() -> Any:
+    """Worker processes are forked (fast; nothing is imported again; the built tables are
+    shared copy-on-write), but only from a single-threaded process: forking while other
+    threads hold locks is unsafe. None: use threads instead (e.g. inside a web server)."""
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _in_processes(
+    ctx: Any,
+    baseline: Baseline,
+    scenario: Scenario,
+    cfg: RunConfig,
+    spec: SketchSpec,
+    groups: Sequence[Sequence[tuple[int, int]]],
+    progress: Callable[[float], None] | None,
+) -> list[_GroupResult]:
+    """The groups of batches in worker processes (numpy's bincount and the bit generator
+    hold the GIL, so threads mostly take turns; processes use every core)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    smp.table()  # built before the fork: shared by the workers
+    queue = ctx.Queue()
+    with ProcessPoolExecutor(
+        max_workers=len(groups), mp_context=ctx, initializer=_init_worker, initargs=(queue,)
+    ) as pool:
+        futures = [pool.submit(_run_group, baseline, scenario, cfg, spec, grp) for grp in groups]
+        done = 0
+        while not all(f.done() for f in futures):
+            try:
+                done += queue.get(timeout=0.2)
+            except Exception:  # noqa: S112 - queue.Empty: nothing reported yet
+                continue
+            if progress is not None:
+                progress(done / cfg.runs)
+        return [f.result() for f in futures]
 
 
 def _project_expected(

@@ -14,7 +14,8 @@ candidate adds a block of places (5% of its pool's places, at least 1): for a re
 (BW, MO) one candidate per region, placed in its cheapest municipality (the pool is shared,
 so only the price depends on where); for a municipal pool (BT) one per municipality. All
 candidates are evaluated at once in one expected-value batch with the same parameter draws
-(common random numbers, so differences between candidates are not noise). The candidate
+(common random numbers, so differences between candidates are not noise). A candidate that
+wins twice in a row takes a doubled block next time (at most 8x the base block). The candidate
 with the largest reduction of the total excess ``sum(max(0, quantile - threshold))`` per
 euro of yearly cost (places x price per day x 365) is taken; the search stops when all
 targets are met, when no candidate helps (then places alone cannot meet the target, e.g.
@@ -97,8 +98,12 @@ class CapacityPlan:
         ]
 
 
-def _candidates(b: Baseline, extra: FloatArray, step: float) -> list[tuple[int, int, int]]:
-    """(product, municipality, places) for each candidate block."""
+def _candidates(
+    b: Baseline, extra: FloatArray, step: float, boost: dict[tuple[int, int], int] | None = None
+) -> list[tuple[int, int, int]]:
+    """(product, municipality, places) for each candidate block; ``boost`` multiplies the
+    block of a candidate that won the previous steps."""
+    boost = boost or {}
     out: list[tuple[int, int, int]] = []
     region = np.asarray(b.area.region)
     for p_i in range(len(PRODUCTS)):
@@ -111,10 +116,11 @@ def _candidates(b: Baseline, extra: FloatArray, step: float) -> list[tuple[int, 
                 order = np.lexsort((-places[members], price))
                 where = int(members[order[0]])
                 size = max(1, round(step * float(places[members].sum())))
-                out.append((p_i, where, size))
+                out.append((p_i, where, size * boost.get((p_i, where), 1)))
         else:
             for m in range(b.area.size):
-                out.append((p_i, m, max(1, round(step * float(places[m])))))
+                size = max(1, round(step * float(places[m])))
+                out.append((p_i, m, size * boost.get((p_i, m), 1)))
     return out
 
 
@@ -254,10 +260,12 @@ def _greedy(
     steps: list[Step],
 ) -> str:
     tight = [replace(t, threshold=float(v)) for t, v in zip(targets, thr, strict=True)]
+    boost: dict[tuple[int, int], int] = {}
+    last: tuple[int, int] | None = None
     for _ in range(max_steps):
         if np.all(current <= thr):
             return "met"
-        cands = _candidates(b, extra, step)
+        cands = _candidates(b, extra, step, boost)
         variants = []
         for p_i, m, size in cands:
             v = extra.copy()
@@ -270,6 +278,11 @@ def _greedy(
             return "no candidate helps"
         best = int(np.argmax(np.where(gain > 1e-9, gain / cost, -np.inf)))
         p_i, m, size = cands[best]
+        # a candidate that wins twice in a row takes twice the block next time (at most 8x):
+        # a large shortfall needs few steps, each still the best value per euro
+        key = (p_i, m)
+        boost[key] = min(boost.get(key, 1) * 2, 8) if last == key else boost.get(key, 1)
+        last = key
         extra = variants[best]
         after = values[best]
         steps.append(
