@@ -100,12 +100,38 @@ def _product(world: World, user: User) -> dict[str, Any]:
     return {"product": "bw_intramural"}
 
 
-AO, PC, MO, CP, ADMIN = (
+def _target(world: World, user: User) -> dict[str, Any]:
+    from doorstroom.monitor.models import MonitorTarget
+
+    target = MonitorTarget.objects.create(
+        region=world.own.region,
+        kpi="applications_youth",
+        baseline_year=2024,
+        target_year=2028,
+        change_percent=-20,
+        created_by=world.users[(Role.POLICY_ADVISOR, "own")],
+    )
+    return {"pk": target.pk}
+
+
+AO, PC, MO, CP, ADMIN, POLICY = (
     Role.ACCESS_OFFICER,
     Role.PLACEMENT_COORDINATOR,
     Role.MUNICIPAL_OFFICER,
     Role.CARE_PROVIDER,
     Role.ADMINISTRATOR,
+    Role.POLICY_ADVISOR,
+)
+MONITOR_ROLES = frozenset(
+    {
+        AO,
+        PC,
+        MO,
+        ADMIN,
+        POLICY,
+        Role.FINANCE_ADVISOR,
+        Role.CLIENT_COUNCIL,
+    }
 )
 
 
@@ -178,6 +204,20 @@ MATRIX: dict[str, Entry] = {
         "role", roles=frozenset({PC, ADMIN, CP}), kwargs=_facility, scoped=True
     ),
     "configuration:framework": Entry("role", roles=frozenset({ADMIN, AO})),
+    "monitor:overview": Entry("role", roles=MONITOR_ROLES),
+    "monitor:municipalities": Entry("role", roles=MONITOR_ROLES),
+    "monitor:pathways": Entry("role", roles=MONITOR_ROLES),
+    "monitor:targets": Entry("role", roles=MONITOR_ROLES),
+    "monitor:target_create": Entry("role", roles=frozenset({POLICY})),
+    "monitor:target_edit": Entry("role", roles=frozenset({POLICY}), kwargs=_target, scoped=True),
+    "monitor:target_delete": Entry(
+        "role",
+        roles=frozenset({POLICY}),
+        method="POST",
+        ok=frozenset({302}),
+        kwargs=_target,
+        scoped=True,
+    ),
     "configuration:upload": Entry("role", roles=frozenset({ADMIN})),
     "configuration:download": Entry(
         "role", roles=frozenset({ADMIN, AO}), kwargs=lambda w, u: {"kind": "assessment_framework"}

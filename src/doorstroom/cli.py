@@ -100,7 +100,7 @@ def _wait_until_up(url: str, timeout: float = 60) -> bool:
     return False
 
 
-def demo(host: str, port: int, with_worker: bool, reset: bool) -> int:
+def demo(host: str, port: int, with_worker: bool, reset: bool, history_years: int = 5) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = DEMO
     compile_translations()
     _django(DEMO)
@@ -114,9 +114,11 @@ def demo(host: str, port: int, with_worker: bool, reset: bool) -> int:
     print("doorstroom demo: preparing the database ...", flush=True)
     _manage(["migrate", "--no-input", "-v", "0"])
     _manage(["load_reference_data"])
-    from doorstroom.web.demo import DEMO_PASSWORD, demo_seed
+    from doorstroom.web.demo import DEMO_PASSWORD, demo_history, demo_seed
 
     logins = demo_seed()
+    print("doorstroom demo: simulating five years of history in five regions ...", flush=True)
+    demo_history(years=history_years)
     from django.db import connections
 
     connections.close_all()
@@ -234,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reset", action="store_true", help="throw away the demo database and start afresh"
     )
+    p.add_argument(
+        "--history-years",
+        type=int,
+        default=5,
+        help="years of synthetic history for the five demo regions (default 5; 0: none)",
+    )
     p = sub.add_parser("serve", help="run the web server (gunicorn) with production settings")
     p.add_argument("--bind", default="127.0.0.1:8000", help="address:port (default 127.0.0.1:8000)")
     p.add_argument("--workers", type=int, default=4, help="number of web processes (default 4)")
@@ -290,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 0
         case "demo":
-            return demo(args.host, args.port, not args.no_worker, args.reset)
+            return demo(args.host, args.port, not args.no_worker, args.reset, args.history_years)
         case "generate-keys":
             generate_keys()
         case "config":

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "doorstroom.facilities",
     "doorstroom.journey",
     "doorstroom.jobs",
+    "doorstroom.monitor",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("wachtlijsten/", include(waiting_patterns)),
     path("voorzieningen/", include("doorstroom.facilities.urls")),
     path("afwegingskader/", include(framework_patterns)),
+    path("monitor/", include("doorstroom.monitor.urls")),
     path("toegangslog/", include("doorstroom.audit.urls")),
     path("taken/", include("doorstroom.jobs.urls")),
     path("i18n/taal/", public(set_language), name="set_language"),

@@ -195,6 +195,12 @@ def _take_place(facility_id: int) -> None:
 
 
 def write_state(row: ClientState, state: JourneyState, last_event: int) -> None:
+    fill_state(row, state, last_event)
+    row.save()
+
+
+def fill_state(row: ClientState, state: JourneyState, last_event: int) -> None:
+    """Set the projection fields of ``row`` from ``state`` (without saving)."""
     episode = state.episode
     waiting = episode.waiting if episode else None
     stay = episode.current_stay if episode else None
@@ -221,7 +227,6 @@ def write_state(row: ClientState, state: JourneyState, last_event: int) -> None:
     row.last_effective = state.last_effective
     row.last_event = last_event
     row.snapshot = state_to_dict(state)
-    row.save()
 
 
 # ---------------------------------------------------------------- intake

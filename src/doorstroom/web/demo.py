@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -165,6 +167,63 @@ def demo_seed() -> list[DemoLogin]:
     seed_journeys(region)
     _clients(other, User.objects.get(username="toegang.zeeland"), 4, seed=2)
     return logins
+
+
+def demo_history(*, years: int = 5) -> None:
+    """Years of synthetic history for the five demo regions (once), the region's targets,
+    and the monitor's first snapshot, so that the dashboards have figures at once."""
+    from django.utils import timezone
+
+    from doorstroom.journey.synthetic import (
+        already_loaded,
+        demo_synthetic_data,
+        synthetic_load,
+    )
+    from doorstroom.monitor.services import snapshot_refresh
+
+    if years > 0 and not already_loaded():
+        synthetic_load(demo_synthetic_data(end=timezone.localdate(), years=years))
+    _targets()
+    snapshot_refresh()
+
+
+DEMO_TARGETS: list[dict[str, Any]] = [
+    {
+        "kpi": "applications_youth",
+        "baseline_year": 2024,
+        "target_year": 2028,
+        "change_percent": Decimal("-20"),
+        "source": "Regioplan: de instroom van jongeren in BW vermindert",
+    },
+    {
+        "kpi": "share_home_origin",
+        "baseline_year": 2024,
+        "target_year": 2027,
+        "target_value": Decimal("0.75"),
+        "source": "Regioplan: uitstroom bij voorkeur naar de gemeente van herkomst",
+    },
+    {
+        "kpi": "bt_places_per_10k",
+        "baseline_year": 2024,
+        "target_year": 2028,
+        "change_percent": Decimal("30"),
+        "source": "Beschermd Thuis in alle regiogemeenten",
+    },
+]
+
+
+def _targets() -> None:
+    from doorstroom.monitor.models import MonitorTarget
+
+    region = Region.objects.get(slug=DEMO_REGION)
+    advisor = User.objects.get(username="beleid")
+    for spec in DEMO_TARGETS:
+        MonitorTarget.objects.get_or_create(
+            region=region,
+            kpi=spec["kpi"],
+            target_year=spec["target_year"],
+            defaults={**spec, "created_by": advisor},
+        )
 
 
 def _clients(region: Region, officer: User, count: int, *, seed: int) -> None:

@@ -1,0 +1,307 @@
+"""The regional monitor: dashboard, municipality comparison, pathways, targets, report.
+
+Views are thin: they read the filters, ask the selectors for figures, let the presentation
+build tables and charts, and apply disclosure control for roles without client access
+(downloads always apply it, whoever asks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from doorstroom.accounts.acting import member
+from doorstroom.accounts.permissions import rule
+from doorstroom.audit.services import Actor
+from doorstroom.core import metrics
+from doorstroom.core.kpi import Status, TargetError
+from doorstroom.core.roles import Role
+from doorstroom.monitor import presentation as p
+from doorstroom.monitor import selectors, services
+from doorstroom.monitor.forms import ComparisonForm, FilterForm, TargetForm
+from doorstroom.web.charts import Target
+from doorstroom.web.tables import Table, export_response
+
+MONITOR_ROLES = (
+    Role.POLICY_ADVISOR,
+    Role.MUNICIPAL_OFFICER,
+    Role.ACCESS_OFFICER,
+    Role.PLACEMENT_COORDINATOR,
+    Role.FINANCE_ADVISOR,
+    Role.CLIENT_COUNCIL,
+    Role.ADMINISTRATOR,
+)
+TARGET_EDITORS = (Role.POLICY_ADVISOR,)
+CACHE_SECONDS = 3600  # a new snapshot or target makes a new key anyway
+
+
+def _protect(user: Any, tables: list[Table]) -> list[Table]:
+    if selectors.sees_small_counts(user):
+        return tables
+    return [t.protect() if t.counts_people else t for t in tables]
+
+
+def _selection(request: HttpRequest, form_class: type[FilterForm] = FilterForm) -> dict[str, Any]:
+    """The filters of the request (defaults where empty or invalid)."""
+    user = member(request)
+    municipalities = selectors.region_municipalities(user)
+    form = form_class(request.GET or None, municipalities=municipalities)
+    state = selectors.current()
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    last_month = data.get("last") or date(state.as_of.year, state.as_of.month, 1)
+    last_day = min(metrics._add_months(last_month, 1) - timedelta(days=1), state.as_of)
+    first = data.get("first") or metrics._add_months(last_month, -23)
+    code = data.get("municipality") or ""
+    filters = selectors.region_filters(
+        user,
+        municipalities=[code] if code else None,
+        age_bands=[data["age_band"]] if data.get("age_band") else None,
+        products=form.products() if data else None,
+    )
+    pops = selectors.populations(user)
+    return {
+        "user": user,
+        "form": form,
+        "state": state,
+        "first": first,
+        "last_day": last_day,
+        "municipality": code,
+        "filters": filters,
+        "populations": {code: pops[code]} if code and code in pops else pops,
+        "all_populations": pops,
+        "municipalities": municipalities,
+        "data": data,
+    }
+
+
+def _inflow_targets(user: Any, state: selectors.Current, code: str) -> list[Target]:
+    result = []
+    for target, progress in selectors.target_progress(user, state):
+        municipality = target.municipality.code if target.municipality else ""
+        if target.kpi not in ("applications", "applications_youth") or municipality != code:
+            continue
+        if progress.goal is None:
+            continue
+        label = _("Target %(year)s: %(kpi)s, per month") % {
+            "year": target.target_year,
+            "kpi": target.get_kpi_display(),
+        }
+        result.append(Target(label, progress.goal / 12, at=date(target.target_year, 12, 1)))
+    return result
+
+
+def _overview_tables(s: dict[str, Any]) -> list[Table]:
+    user, state, filters = s["user"], s["state"], s["filters"]
+    periods = metrics.Months.between(s["first"], s["last_day"])
+    monthly = selectors.figures(state, filters, periods, populations=s["populations"])
+    two = selectors.figures(
+        state, filters, p.two_year_grid(s["last_day"]), populations=s["populations"]
+    )
+    quarterly = selectors.figures(
+        state,
+        filters,
+        metrics.Months.quarters(s["first"], s["last_day"]),
+        metric_names=["applications", "exits"],
+    )
+    yearly = selectors.figures(
+        state,
+        filters,
+        metrics.Months.years(s["last_day"].year - 4, s["last_day"]),
+        metric_names=["returns", "return_rate", "exits"],
+    )
+    keys = p.key_figures(two)
+    return _protect(
+        user,
+        [
+            keys.counts,
+            keys.ratios,
+            p.in_care_table(monthly),
+            p.inflow_table(monthly),
+            p.channel_table(quarterly),
+            p.waiting_table(monthly),
+            p.waiting_time_table(monthly),
+            p.throughflow_table(monthly),
+            p.outflow_table(quarterly),
+            p.capacity_table(monthly),
+            p.returns_table(yearly),
+        ],
+    )
+
+
+def _cache_key(request: HttpRequest, name: str, s: dict[str, Any]) -> str:
+    """Pages depend on the snapshot, the filters, the protection, the language and the
+    region's targets only: the rendered figures are cached on those."""
+    query = "&".join(
+        f"{k}={v}" for k, v in sorted(request.GET.items()) if k not in ("export", "table")
+    )
+    stamp = selectors.targets_stamp(s["user"])
+    raw = "|".join(
+        [
+            name,
+            str(s["state"].snapshot_id),
+            selectors.region_slug(s["user"]),
+            str(selectors.sees_small_counts(s["user"])),
+            get_language() or "",
+            stamp,
+            query,
+        ]
+    )
+    return "monitor:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+@rule(*MONITOR_ROLES)
+def overview(request: HttpRequest) -> HttpResponse:
+    s = _selection(request)
+    if request.GET.get("export"):
+        tables = _overview_tables(s)
+        response = export_response(
+            request, tables, filename="regiomonitor", title=_("Regional monitor")
+        )
+        if response is not None:
+            return response
+    key = _cache_key(request, "overview", s)
+    body = cache.get(key)
+    if body is None:
+        tables = _overview_tables(s)
+        t = {table.id.replace("-", "_"): table for table in tables}
+        charts = {
+            "in_care": p.in_care_chart(t["in_care"]),
+            "inflow": p.inflow_chart(
+                t["inflow"], _inflow_targets(s["user"], s["state"], s["municipality"])
+            ),
+            "waiting": p.waiting_chart(t["waiting"]),
+            "waiting_time": p.waiting_time_chart(t["waiting_time"]),
+            "throughflow": p.throughflow_chart(t["throughflow"]),
+            "outflow": p.outflow_chart(t["outflow"]),
+        }
+        body = render_to_string(
+            "monitor/_overview_body.html",
+            {"tables": tables, "t": t, "charts": charts},
+            request=request,
+        )
+        cache.set(key, body, CACHE_SECONDS)
+    return render(
+        request,
+        "monitor/overview.html",
+        {**s, "body": mark_safe(body), "protected": not selectors.sees_small_counts(s["user"])},  # noqa: S308
+    )
+
+
+@rule(*MONITOR_ROLES)
+def municipalities(request: HttpRequest) -> HttpResponse:
+    s = _selection(request, ComparisonForm)
+    user, state = s["user"], s["state"]
+    last_day = s["last_day"]
+    window = metrics.Months.window(p._minus_year(last_day) + timedelta(days=1), last_day)
+    filters = metrics.Filters(
+        regions=s["filters"].regions,
+        age_bands=s["filters"].age_bands,
+        products=s["filters"].products,
+    )
+    figures = selectors.figures(state, filters, window, populations=s["all_populations"])
+    names = [(m.code, m.name) for m in s["municipalities"]]
+    (table,) = _protect(user, [p.comparison_table(figures, names, s["all_populations"])])
+    if response := export_response(
+        request, [table], filename="gemeenten", title=_("Municipalities compared")
+    ):
+        return response
+    indicator = s["data"].get("indicator") or "applications_per_10k"
+    return render(
+        request,
+        "monitor/municipalities.html",
+        {
+            **s,
+            "window": window,
+            "table": table,
+            "tables": [table],
+            "chart": p.comparison_chart(table, indicator),
+            "protected": not selectors.sees_small_counts(user),
+        },
+    )
+
+
+@rule(*MONITOR_ROLES)
+def pathways(request: HttpRequest) -> HttpResponse:
+    s = _selection(request)
+    flows = p.pathway_flows(s["state"].spells, s["filters"], s["first"], s["last_day"])
+    (table,) = _protect(s["user"], [p.pathway_table(flows)])
+    if response := export_response(request, [table], filename="routes", title=_("Pathways")):
+        return response
+    return render(
+        request,
+        "monitor/pathways.html",
+        {
+            **s,
+            "table": table,
+            "tables": [table],
+            "chart": p.pathway_chart(table, flows) if flows else None,
+            "protected": not selectors.sees_small_counts(s["user"]),
+        },
+    )
+
+
+@rule(*MONITOR_ROLES)
+def targets(request: HttpRequest) -> HttpResponse:
+    user = member(request)
+    state = selectors.current()
+    items = selectors.target_progress(user, state)
+    threshold = None if selectors.sees_small_counts(user) else p.threshold()
+    table = p.targets_table(items, threshold=threshold)
+    if response := export_response(request, [table], filename="doelen", title=_("Targets")):
+        return response
+    return render(
+        request,
+        "monitor/targets.html",
+        {
+            "state": state,
+            "table": table,
+            "tables": [table],
+            "items": items,
+            "may_edit": user.role_enum in TARGET_EDITORS,
+            "behind": sum(1 for _t, pr in items if pr.status is Status.OFF_TRACK),
+        },
+    )
+
+
+@rule(*TARGET_EDITORS)
+def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = member(request)
+    target = selectors.target_get(user, pk) if pk is not None else None
+    if pk is not None and target is None:
+        raise Http404
+    municipalities = selectors.region_municipalities(user)
+    form = TargetForm(request.POST or None, instance=target, municipalities=municipalities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_save(
+                user=user, actor=Actor.from_request(request), target=target, **form.cleaned_data
+            )
+        except TargetError as exc:
+            form.add_error(None, exc.message.translate(_))
+        else:
+            messages.success(request, _("The target has been saved."))
+            return redirect("monitor:targets")
+    return render(request, "monitor/target_form.html", {"form": form, "target": target})
+
+
+@rule(*TARGET_EDITORS)
+@require_POST
+def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = member(request)
+    target = selectors.target_get(user, pk)
+    if target is None:
+        raise Http404
+    services.target_delete(user=user, actor=Actor.from_request(request), target=target)
+    messages.success(request, _("The target has been removed."))
+    return redirect("monitor:targets")
