@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "doorstroom.journey",
     "doorstroom.jobs",
     "doorstroom.monitor",
+    "doorstroom.housing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HousingConfig(AppConfig):
+    name = "doorstroom.housing"
+    label = "housing"
+    verbose_name = _("Housing for outflow")
+    default_auto_field = "django.db.models.BigAutoField"
