@@ -29,7 +29,9 @@ def test_two_coordinators_and_one_home(housing: Housing, attempt: int) -> None:
     second = housing.ready_client()
     draft_b = services.round_run(**housing.pc()).proposals.get(home=home)
     if draft_b.client == draft_a.client:
-        Proposal.objects.filter(pk=draft_b.pk).update(client=second if draft_a.client == first else first)
+        Proposal.objects.filter(pk=draft_b.pk).update(
+            client=second if draft_a.client == first else first
+        )
         draft_b.refresh_from_db()
     assert draft_a.client != draft_b.client
     users = [housing.team.coordinator, housing.coordinator2]

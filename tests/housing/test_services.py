@@ -105,7 +105,8 @@ def test_the_database_refuses_a_second_active_proposal(housing: Housing) -> None
     proposal = match_round.proposals.get()
     services.proposal_approve(**housing.pc(), proposal=proposal)
     other = next(
-        s.client for s in ClientState.objects.filter(status="ready_to_move_on")
+        s.client
+        for s in ClientState.objects.filter(status="ready_to_move_on")
         if s.client != proposal.client
     )
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -179,10 +180,15 @@ def test_association_sees_only_pseudonymous_proposals_for_its_own_homes(
     http = login_verified(HttpClient(), housing.association)
     assert http.get(reverse("housing:association_proposals")).status_code == 200
     # drafts are not shown to the association
-    assert proposal.reference.hex not in http.get(reverse("housing:association_proposals")).content.decode()
+    assert (
+        proposal.reference.hex
+        not in http.get(reverse("housing:association_proposals")).content.decode()
+    )
     services.proposal_approve(**housing.pc(), proposal=proposal)
     before = AccessLogEntry.objects.count()
-    html = http.get(reverse("housing:answer", kwargs={"reference": proposal.reference})).content.decode()
+    html = http.get(
+        reverse("housing:answer", kwargs={"reference": proposal.reference})
+    ).content.decode()
     for secret in (
         client.full_name,
         str(client.pseudonym),

@@ -172,9 +172,7 @@ class HousingProfile(models.Model):
 class MatchRound(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name=_("region"))
     run_at = models.DateTimeField(_("run at"), auto_now_add=True)
-    run_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reference_date = models.DateField(_("reference date"))
     configuration = models.JSONField(default=dict)
     method = models.CharField(_("method"), max_length=20)

@@ -128,7 +128,9 @@ def round_detail(
     )
     ids = [int(u["client"]) for u in match_round.unassigned]
     clients = {c.pk: c for c in scope(user, Client.objects.filter(pk__in=ids))}
-    labels = {pk: str(c) for pk, c in clients.items()} | {p.client_id: str(p.client) for p in proposals}
+    labels = {pk: str(c) for pk, c in clients.items()} | {
+        p.client_id: str(p.client) for p in proposals
+    }
     for p in proposals:
         p.reason_texts = [render_message(m, names, labels) for m in p.reasons]  # type: ignore[attr-defined]
     unproposed = [

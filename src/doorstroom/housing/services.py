@@ -104,9 +104,10 @@ def home_offer(*, user: Any, data: dict[str, Any]) -> Home:
 def agreement_save(*, user: Any, data: dict[str, Any]) -> PerformanceAgreement:
     _need(user, PC, Role.POLICY_ADVISOR)
     region = user.organisation.region
-    if data["association"].region_id != region.pk or not region.members.filter(
-        pk=data["municipality"].pk
-    ).exists():
+    if (
+        data["association"].region_id != region.pk
+        or not region.members.filter(pk=data["municipality"].pk).exists()
+    ):
         raise PermissionDenied
     if data["homes_youth"] > data["homes"]:
         raise HousingError(gettext_noop("Homes for young people cannot exceed all homes."))
@@ -136,7 +137,9 @@ def profile_for(client: Client) -> HousingProfile:
     return profile or HousingProfile(client=client, origin=default_origin(client))
 
 
-def profile_save(*, user: Any, actor: Actor, client: Client, data: dict[str, Any]) -> HousingProfile:
+def profile_save(
+    *, user: Any, actor: Actor, client: Client, data: dict[str, Any]
+) -> HousingProfile:
     _need(user, PC, Role.ACCESS_OFFICER)
     if not scope(user, Client.objects.filter(pk=client.pk)).exists():
         raise PermissionDenied
@@ -150,7 +153,9 @@ def profile_save(*, user: Any, actor: Actor, client: Client, data: dict[str, Any
             client=client, defaults={**data, "updated_by": user}
         )
         profile.wishes.set(wishes)
-        _log(actor, "housing.profile.update", Action.UPDATE, [client], object_type="housing_profile")
+        _log(
+            actor, "housing.profile.update", Action.UPDATE, [client], object_type="housing_profile"
+        )
     return profile
 
 
@@ -204,7 +209,9 @@ def core_home(home: Home) -> core.Home:
     )
 
 
-def core_client(state: ClientState, profile: HousingProfile, wishes: list[str], today: date) -> core.Client:
+def core_client(
+    state: ClientState, profile: HousingProfile, wishes: list[str], today: date
+) -> core.Client:
     client = state.client
     since = state.ready_since if state.status == Status.READY_TO_MOVE_ON.value else None
     return core.Client(
@@ -359,9 +366,7 @@ def proposal_approve(*, user: Any, actor: Actor, proposal: Proposal) -> Proposal
                 raise HousingError(gettext_noop("This proposal was already decided."))
             home = Home.objects.select_for_update().get(pk=row.home_id)
             if not home.is_free:
-                raise HousingError(
-                    gettext_noop("This home was just promised to another client.")
-                )
+                raise HousingError(gettext_noop("This home was just promised to another client."))
             row.status = Proposal.Status.APPROVED
             row.decided_by = user
             row.decided_at = timezone.now()
@@ -431,15 +436,19 @@ def proposal_edit(*, user: Any, actor: Actor, proposal: Proposal, client: Client
         row.components = {}
         row.reasons = [
             _message(
-                Message(
-                    gettext_noop("Chosen by the coordinator instead of the engine's proposal.")
-                )
+                Message(gettext_noop("Chosen by the coordinator instead of the engine's proposal."))
             )
         ]
         row.age_band = core.age_band(age_on(client.birth_date, timezone.localdate()))
         row.household_size = profile_for(client).household_size
         row.save()
-        _log(actor, "housing.proposal.edit", Action.UPDATE, [previous, client], object_type="proposal")
+        _log(
+            actor,
+            "housing.proposal.edit",
+            Action.UPDATE,
+            [previous, client],
+            object_type="proposal",
+        )
     return row
 
 
@@ -449,8 +458,10 @@ def proposal_move_in(
     """Record the move into an accepted home: the client's exit to that home."""
     _own_proposal(user, proposal)
     with transaction.atomic():
-        row = Proposal.objects.select_for_update().select_related("home__municipality").get(
-            pk=proposal.pk
+        row = (
+            Proposal.objects.select_for_update()
+            .select_related("home__municipality")
+            .get(pk=proposal.pk)
         )
         if row.status != Proposal.Status.ACCEPTED:
             raise HousingError(gettext_noop("Only an accepted proposal can be moved into."))

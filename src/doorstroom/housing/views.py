@@ -94,7 +94,11 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "housing/form.html",
-        {"form": form, "title": _("Performance agreement"), "back_url": reverse("housing:overview")},
+        {
+            "form": form,
+            "title": _("Performance agreement"),
+            "back_url": reverse("housing:overview"),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -192,7 +196,9 @@ def proposal_approve(request: HttpRequest, reference: UUID) -> HttpResponse:
     return _decide(
         request,
         reference,
-        lambda p: services.proposal_approve(user=member(request), actor=_actor(request), proposal=p),
+        lambda p: services.proposal_approve(
+            user=member(request), actor=_actor(request), proposal=p
+        ),
         _("Proposal sent to the housing association."),
     )
 
@@ -224,7 +230,9 @@ def proposal_edit(request: HttpRequest, reference: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         chosen = next(c for c, _s in candidates if str(c.pseudonym) == form.cleaned_data["client"])
         try:
-            services.proposal_edit(user=user, actor=_actor(request), proposal=proposal, client=chosen)
+            services.proposal_edit(
+                user=user, actor=_actor(request), proposal=proposal, client=chosen
+            )
         except HousingError as exc:
             form.add_error(None, exc.message.translate(_))
         else:
@@ -251,7 +259,9 @@ def proposal_move_in(request: HttpRequest, reference: UUID) -> HttpResponse:
     client_selectors.log_client_reads(_actor(request), user, [proposal.client], "housing.read")
     form = MoveInForm(
         request.POST or None,
-        initial={"effective": min(proposal.tenancy_start or timezone.localdate(), timezone.localdate())},
+        initial={
+            "effective": min(proposal.tenancy_start or timezone.localdate(), timezone.localdate())
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

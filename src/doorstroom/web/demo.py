@@ -165,6 +165,9 @@ def demo_seed() -> list[DemoLogin]:
 
     seed_facilities(region)
     seed_journeys(region)
+    from doorstroom.housing.demo import seed_housing
+
+    seed_housing(region)
     _clients(other, User.objects.get(username="toegang.zeeland"), 4, seed=2)
     return logins
 
