@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from doorstroom.core.matching import (  # noqa: E402
+from doorstroom.core.matching import (
     Client,
     Home,
     MatchConfig,
@@ -135,7 +135,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-d
 
 
 def regional(repeat: int) -> None:
-    clients, homes, region_of = instance(300, 40, 10, 1, 1, "region", 0.6)
+    clients, homes, _ = instance(300, 40, 10, 1, 1, "region", 0.6)
     config = MatchConfig()
     t_build, problem = timed(lambda: build(clients, homes, TODAY, config), repeat)
     t_solve, result = timed(lambda: solve(problem), repeat)  # type: ignore[arg-type]
@@ -150,8 +150,12 @@ def regional(repeat: int) -> None:
         f"    build {t_build * 1000:.1f} ms + solve {t_solve * 1000:.1f} ms = "
         f"{(t_build + t_solve) * 1000:.1f} ms (median of {repeat}); target < 50 ms"
     )
-    print(f"    explanations for every proposal and every unassigned client: {t_explain * 1000:.0f} ms")
-    print(f"    OR-Tools objective {ortools_objective(problem)} (equal: {ortools_objective(problem) == result.objective})")  # type: ignore[attr-defined]
+    print(
+        f"    explanations for every proposal and every unassigned client: {t_explain * 1000:.0f} ms"
+    )
+    print(
+        f"    OR-Tools objective {ortools_objective(problem)} (equal: {ortools_objective(problem) == result.objective})"
+    )  # type: ignore[attr-defined]
 
     quota = MatchConfig(quotas=(Quota(0.4),), time_limit_s=10.0)
     t0 = time.perf_counter()

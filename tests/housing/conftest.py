@@ -18,7 +18,8 @@ from doorstroom.housing.models import Home
 from doorstroom.journey import services as journey
 from doorstroom.reference.models import Municipality
 from tests.conftest import Side
-from tests.journey.conftest import Team, days_ago, team  # noqa: F401  (fixture)
+from tests.factories import FacilityFactory
+from tests.journey.conftest import Team, days_ago
 
 
 @dataclass
@@ -72,15 +73,33 @@ class Housing:
 
 
 @pytest.fixture
-def housing(team: Team, make_user: Callable[..., User]) -> Housing:
-    team.bw.places = 20
-    team.bw.save()
-    side: Side = team.side
-    assert OrganisationKind.HOUSING_ASSOCIATION in side.organisations
+def housing(own_side: Side, make_user: Callable[..., User]) -> Housing:
+    provider = own_side.organisations[OrganisationKind.CARE_PROVIDER]
+    team = Team(
+        side=own_side,
+        officer=make_user(Role.ACCESS_OFFICER, own_side),
+        coordinator=make_user(Role.PLACEMENT_COORDINATOR, own_side),
+        provider=make_user(Role.CARE_PROVIDER, own_side),
+        municipal=make_user(Role.MUNICIPAL_OFFICER, own_side),
+        bw=FacilityFactory(
+            provider=provider,
+            region=own_side.region,
+            municipality=own_side.municipality,
+            facility_type="bw_intramural",
+            places=20,
+        ),
+        bt=FacilityFactory(
+            provider=provider,
+            region=own_side.region,
+            municipality=Municipality.objects.get(code="GM1952"),
+            facility_type="bt_cluster",
+            places=1,
+        ),
+    )
     return Housing(
         team=team,
-        association=make_user(Role.HOUSING_ASSOCIATION, side),
-        coordinator2=make_user(Role.PLACEMENT_COORDINATOR, side),
+        association=make_user(Role.HOUSING_ASSOCIATION, own_side),
+        coordinator2=make_user(Role.PLACEMENT_COORDINATOR, own_side),
     )
 
 

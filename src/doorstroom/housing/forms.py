@@ -54,7 +54,7 @@ class AgreementForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
 class ProfileForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     unit_types = forms.MultipleChoiceField(
         label=_("Types of home"),
-        choices=[(t.value, _(UNIT_TYPE_LABELS[t])) for t in UnitType],  # noqa: INT001
+        choices=[(t.value, _(UNIT_TYPE_LABELS[t])) for t in UnitType],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Empty: what the client's journey implies."),

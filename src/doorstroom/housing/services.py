@@ -271,7 +271,7 @@ def history(region: Any, today: date, config: core.MatchConfig) -> core.History:
 
 
 def region_of(region: Any) -> dict[str, str]:
-    return {code: region.slug for code in region.members.values_list("code", flat=True)}
+    return dict.fromkeys(region.members.values_list("code", flat=True), region.slug)
 
 
 def _message(m: Message) -> dict[str, Any]:

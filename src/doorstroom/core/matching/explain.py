@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.sparse.csgraph import shortest_path
+import scipy.sparse as sp  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import shortest_path  # type: ignore[import-untyped]
 
 from doorstroom.core.i18n import Message, gettext_noop
 from doorstroom.core.matching.graph import IntArray, Problem, failing

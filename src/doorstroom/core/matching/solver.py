@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
+import scipy.sparse as sp  # type: ignore[import-untyped]
+from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching  # type: ignore[import-untyped]
 
 from doorstroom.core.i18n import Message, gettext_noop
 from doorstroom.core.matching.graph import IntArray, Problem
