@@ -219,6 +219,22 @@ def national(spread: str, mip_limit: float) -> None:
         f"equal: {reference == result.objective}"
     )
     assert reference == result.objective
+    # a mid-size MIP (3,000 x 3,000) within the time limit, then the national instance,
+    # which is above mip_max_edges: the stated fallback without trying HiGHS
+    mid_c, mid_h, mid_r = instance(3000, 3000, 342, 35, 3, spread, 0.0)
+    mid_config = MatchConfig(quotas=(Quota(0.35),), time_limit_s=mip_limit)
+    t5 = time.perf_counter()
+    r_mid = solve(build(mid_c, mid_h, TODAY, mid_config, region_of=mid_r))
+    t6 = time.perf_counter()
+    q = r_mid.quotas[0]
+    print(f"(c) 3,000 x 3,000 with a hard youth quota (>= 35% of proposals), limit {mip_limit} s")
+    print(
+        f"    method {r_mid.method}, {(t6 - t5):.1f} s, youth {q.achieved} of {r_mid.housed} "
+        f"(required {q.required:.0f}), objective {r_mid.objective} vs soft "
+        f"{r_mid.soft_objective}, gap {r_mid.mip_gap}"
+    )
+    for note in r_mid.notes:
+        print(f"    note: {note}")
     quota = MatchConfig(quotas=(Quota(0.35),), time_limit_s=mip_limit)
     p_quota = build(clients, homes, TODAY, quota, region_of=region_of)
     t5 = time.perf_counter()

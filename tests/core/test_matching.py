@@ -497,6 +497,16 @@ def test_time_limit_fallback_reports_quota_not_proven() -> None:
     assert result.notes[0].params["seconds"] == 0.0
 
 
+def test_rounds_too_large_for_the_mip_fall_back_with_a_note() -> None:
+    clients, homes = _youth_instance()
+    _, soft = match(clients, homes, TODAY)
+    config = MatchConfig(quotas=(Quota(0.5),), mip_max_edges=5)
+    _, result = match(clients, homes, TODAY, config)
+    assert result.method is Method.FALLBACK
+    assert result.proposals == soft.proposals
+    assert "too large" in result.notes[0].template
+
+
 def test_quota_per_municipality_counts_only_its_homes() -> None:
     clients, homes = _youth_instance()
     homes = [*homes, home(200, municipality="GM0037")]
@@ -509,7 +519,9 @@ def test_quota_per_municipality_counts_only_its_homes() -> None:
 
 # ---------------------------------------------------------------- configuration
 def test_config_round_trips_and_refuses_bad_input() -> None:
-    config = MatchConfig(quotas=(Quota(0.25, municipality="GM0014"),), time_limit_s=5.0)
+    config = MatchConfig(
+        quotas=(Quota(0.25, municipality="GM0014"),), time_limit_s=5.0, mip_max_edges=1000
+    )
     assert config_from_dict(config_to_dict(config)) == config
     for bad in [
         {"weights": {"origin": -1}},

@@ -186,6 +186,9 @@ class MatchConfig:
     fairness: Fairness = field(default_factory=Fairness)
     quotas: tuple[Quota, ...] = ()
     time_limit_s: float = 10.0  # for the MIP
+    # HiGHS's presolve does not always stop at the time limit on very large MIPs: above
+    # this many candidate edges the quota MIP is not tried (fallback, stated in a note)
+    mip_max_edges: int = 250_000
     horizon_days: int = 31  # homes available later than the round date + horizon wait
     youth_ages: tuple[int, int] = (18, 24)
     # maximum persons for a home of 1, 2, 3, ... rooms; beyond the table: +1 per room
@@ -237,7 +240,7 @@ def _int(value: Any, name: str, minimum: int = 0) -> int:
 def config_from_dict(data: Mapping[str, Any]) -> MatchConfig:
     """A validated configuration from JSON-like data; unknown keys are refused."""
     known = {"weights", "fairness", "quotas", "time_limit_s", "horizon_days", "youth_ages"}
-    known |= {"max_persons_by_rooms"}
+    known |= {"max_persons_by_rooms", "mip_max_edges"}
     for key in data:
         if key not in known:
             raise ConfigError(gettext_noop("Unknown setting '%(name)s'."), name=str(key))
@@ -309,6 +312,7 @@ def config_from_dict(data: Mapping[str, Any]) -> MatchConfig:
         horizon_days=_int(data.get("horizon_days", config.horizon_days), "horizon_days"),
         youth_ages=(ages[0], ages[1]),
         max_persons_by_rooms=rooms_table,
+        mip_max_edges=_int(data.get("mip_max_edges", config.mip_max_edges), "mip_max_edges"),
     )
 
 
@@ -337,6 +341,7 @@ def config_to_dict(config: MatchConfig) -> dict[str, Any]:
         "horizon_days": config.horizon_days,
         "youth_ages": list(config.youth_ages),
         "max_persons_by_rooms": list(config.max_persons_by_rooms),
+        "mip_max_edges": config.mip_max_edges,
     }
 
 

@@ -244,8 +244,17 @@ def solve(problem: Problem) -> Result:
             (Message(gettext_noop("The optimum without quota rules already meets them.")),),
             soft_objective=soft.objective,
         )
-    status, mip_chosen, gap = _milp(problem)
     limit = problem.config.time_limit_s
+    if int((problem.edge_score > 0).sum()) > problem.config.mip_max_edges:
+        note = Message(
+            gettext_noop(
+                "This round is too large to prove the quota rules (more than %(edges)s "
+                "candidate pairs); these are the proposals without quota rules."
+            ),
+            {"edges": problem.config.mip_max_edges},
+        )
+        return _result(problem, chosen, Method.FALLBACK, (note,), soft_objective=soft.objective)
+    status, mip_chosen, gap = _milp(problem)
     if mip_chosen is not None and status == 0:
         return _result(problem, mip_chosen, Method.MIP, soft_objective=soft.objective, gap=gap)
     if mip_chosen is not None and status == 1:
@@ -256,7 +265,7 @@ def solve(problem: Problem) -> Result:
                     "The quota rules are met, but optimality was not proven within %(seconds)s "
                     "seconds (gap %(gap)s)."
                 ),
-                {"seconds": limit, "gap": f"{(gap or 0.0):.1%}"},
+                {"seconds": limit, "gap": f"{(gap or 0.0):.2%}"},
             )
             return _result(problem, mip_chosen, Method.MIP_FEASIBLE, (note,), soft.objective, gap)
     if status == 2:
