@@ -294,6 +294,7 @@ MATRIX: dict[str, Entry] = {
     "housing:move_in": Entry("role", roles=frozenset({PC}), kwargs=_accepted, scoped=True),
     "housing:association_proposals": Entry("role", roles=frozenset({HA})),
     "housing:answer": Entry("role", roles=frozenset({HA}), kwargs=_approved, scoped=True),
+    "housing:replay": Entry("role", roles=frozenset({PC, POLICY})),
     "housing:profile": Entry(
         "role", roles=frozenset({PC, AO}), kwargs=_client, scoped=True, own_sees=frozenset({PC, AO})
     ),

@@ -110,3 +110,38 @@ class EditForm(Form):
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["client"].choices = choices  # type: ignore[attr-defined]
+
+
+FAIRNESS_CHOICES = [
+    ("default", _("as now (soft fairness bonus)")),
+    ("off", _("off: no fairness bonus")),
+    ("strong", _("strong: a larger bonus for groups behind their share")),
+]
+
+
+class ReplayForm(Form):
+    start = forms.DateField(label=_("From"), widget=DATE)
+    end = forms.DateField(label=_("Up to"), widget=DATE)
+    extra_homes = forms.IntegerField(
+        label=_("More homes (%)"),
+        min_value=0,
+        max_value=200,
+        initial=0,
+        help_text=_("Extra homes on top of the homes that came free, in the same municipalities."),
+    )
+    fairness = forms.ChoiceField(label=_("Fairness"), choices=FAIRNESS_CHOICES, initial="default")
+    origin_points = forms.IntegerField(
+        label=_("Points for the municipality of origin"),
+        min_value=0,
+        max_value=2000,
+        initial=300,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and not start < end:
+            raise forms.ValidationError(_("The period must end after it starts."))
+        if start and end and (end - start).days > 3 * 366:
+            raise forms.ValidationError(_("Choose a period of at most three years."))
+        return data

@@ -185,3 +185,104 @@ def association_proposal_get(user: Any, actor: Actor, reference: Any) -> Associa
         raise Http404
     log_client_reads(actor, user, [row.client], "housing.proposal.association_read")
     return row
+
+
+# ---------------------------------------------------------------- policy replay
+def replay_tables(user: Any, data: Mapping[str, Any]) -> tuple[list[Any], Any]:
+    """History, the current rule and the alternative over a past period of the user's
+    region, as tables (aggregates only: no client data leaves this function)."""
+    from dataclasses import replace
+
+    from django.utils.translation import gettext_lazy
+
+    from doorstroom.core.matching import MatchConfig
+    from doorstroom.core.matching.replay import Policy, compare, fairness_off, strong_fairness
+    from doorstroom.monitor.selectors import current
+    from doorstroom.web.tables import Column, Table
+
+    state = current()
+    base = MatchConfig()
+    alternative = {"off": fairness_off(base), "strong": strong_fairness(base)}.get(
+        data["fairness"], base
+    )
+    alternative = replace(
+        alternative, weights=replace(alternative.weights, origin=data["origin_points"])
+    )
+    result = compare(
+        state.spells,
+        user.organisation.region.slug,
+        data["start"],
+        data["end"],
+        [
+            Policy("current", base),
+            Policy("alternative", alternative, extra_homes=data["extra_homes"] / 100),
+        ],
+    )
+    names = {
+        "history": gettext("What happened"),
+        "current": gettext("Current rule"),
+        "alternative": gettext("Alternative"),
+    }
+    summary = Table(
+        id="replay-summary",
+        title=gettext_lazy("Outcome per scenario"),
+        columns=[
+            Column("scenario", gettext_lazy("Scenario")),
+            Column("housed", gettext_lazy("Clients housed"), "int"),
+            Column("to_origin", gettext_lazy("Of whom in the municipality of origin"), "int"),
+            Column(
+                "origin_share",
+                gettext_lazy("Share in the municipality of origin"),
+                "percent",
+                derived_from=("to_origin", "housed"),
+            ),
+            Column(
+                "median",
+                gettext_lazy("Wait to housing, median (days)"),
+                "days",
+                derived_from=("housed",),
+            ),
+            Column(
+                "p90", gettext_lazy("Wait to housing, p90 (days)"), "days", derived_from=("housed",)
+            ),
+            Column("waiting", gettext_lazy("Still waiting at the end"), "int"),
+        ],
+        rows=[
+            {**row, "scenario": names[row["scenario"]]}
+            for row in result.summary.iter_rows(named=True)
+        ],
+    )
+    tables = [summary]
+    municipality_names = dict(Municipality.objects.values_list("code", "name"))
+    for dimension, title in (
+        ("age_band", gettext_lazy("By age band")),
+        ("origin", gettext_lazy("By municipality of origin")),
+    ):
+        part = result.by_group.filter(dimension=dimension)
+        groups = sorted({str(g) for g in part["group"].to_list()})
+        rows = []
+        for group in groups:
+            cells: dict[str, Any] = {
+                "group": municipality_names.get(group, group) if dimension == "origin" else group
+            }
+            for row in part.filter(group=group).iter_rows(named=True):
+                cells[f"{row['scenario']}_housed"] = row["housed"]
+                cells[f"{row['scenario']}_median"] = row["median"]
+            rows.append(cells)
+        columns = [Column("group", gettext_lazy("Group"))]
+        for key in ("history", "current", "alternative"):
+            columns.append(Column(f"{key}_housed", f"{names[key]}: " + gettext("housed"), "int"))
+            columns.append(
+                Column(
+                    f"{key}_median",
+                    f"{names[key]}: " + gettext("median wait (days)"),
+                    "days",
+                    derived_from=(f"{key}_housed",),
+                )
+            )
+        tables.append(
+            Table(
+                id=f"replay-{dimension.replace('_', '-')}", title=title, columns=columns, rows=rows
+            )
+        )
+    return tables, state

@@ -20,4 +20,5 @@ urlpatterns = [
     path("voorstellen/", views.association_list, name="association_proposals"),
     path("voorstellen/<uuid:reference>/", views.association_answer, name="answer"),
     path("profiel/<uuid:pseudonym>/", views.profile_edit, name="profile"),
+    path("terugblik/", views.replay, name="replay"),
 ]

@@ -31,6 +31,7 @@ from doorstroom.housing.forms import (
     MoveInForm,
     ProfileForm,
     ReasonForm,
+    ReplayForm,
 )
 from doorstroom.housing.services import SUPPORT_LABELS, HousingError
 
@@ -381,5 +382,34 @@ def profile_edit(request: HttpRequest, pseudonym: UUID) -> HttpResponse:
             % {"client": client},
             "back_url": reverse("clients:detail", kwargs={"pseudonym": client.pseudonym}),
         },
+        status=400 if form.errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- policy replay
+@rule(PC, POLICY)
+def replay(request: HttpRequest) -> HttpResponse:
+    """Re-run a past period under another rule and compare (aggregates only)."""
+    from datetime import timedelta
+
+    from doorstroom.web.tables import export_response, protect_for
+
+    user = member(request)
+    today = timezone.localdate()
+    form = ReplayForm(
+        request.GET or None,
+        initial={"start": today - timedelta(days=365), "end": today},
+    )
+    tables: list[Any] = []
+    if request.GET and form.is_valid():
+        tables, _state = selectors.replay_tables(user, form.cleaned_data)
+        response = export_response(request, tables, filename="terugblik-woningen")
+        if response is not None:
+            return response
+        tables = protect_for(user, tables)
+    return render(
+        request,
+        "housing/replay.html",
+        {"form": form, "tables": tables},
         status=400 if form.errors else 200,
     )

@@ -316,9 +316,17 @@ def compare(
                     {"scenario": name, "dimension": dimension, "group": str(group), **_stats(part)}
                 )
         housed.append(frame.with_columns(pl.lit(name).alias("scenario")))
+    group_schema = {
+        "scenario": pl.String,
+        "dimension": pl.String,
+        "group": pl.String,
+        "housed": pl.Int64,
+        "median": pl.Float64,
+        "p90": pl.Float64,
+    }
     return ReplayResult(
         summary=pl.DataFrame(summary),
-        by_group=pl.DataFrame(groups),
+        by_group=pl.DataFrame(groups, schema=group_schema),
         housed=pl.concat(housed) if housed else pl.DataFrame(),
     )
 
