@@ -283,3 +283,24 @@ def test_replay_page_compares_history_with_the_rules(housing: Housing) -> None:
     assert rows["Alternatief"]["housed"] == 2
     for cells in rows.values():
         assert cells["housed"] + cells["waiting"] == 2
+
+
+def test_client_page_shows_the_housing_panel_to_the_coordinator_only(housing: Housing) -> None:
+    client = housing.ready_client()
+    url = reverse("clients:detail", kwargs={"pseudonym": client.pseudonym})
+    coordinator = login_verified(HttpClient(), housing.team.coordinator)
+    html = coordinator.get(url).content.decode()
+    assert "Woonprofiel wijzigen" in html
+    municipal = login_verified(HttpClient(), housing.team.municipal)
+    assert "Woonprofiel wijzigen" not in municipal.get(url).content.decode()
+    response = coordinator.post(
+        reverse("housing:profile", kwargs={"pseudonym": client.pseudonym}),
+        {
+            "origin": housing.team.side.municipality.pk,
+            "accepts_elsewhere": "on",
+            "household_size": "2",
+            "max_rent": "750",
+        },
+    )
+    assert response.status_code == 302
+    assert client.housing_profile.household_size == 2

@@ -204,7 +204,6 @@ class Proposal(models.Model):
         ACCEPTED = "accepted", _("accepted")
         DECLINED = "declined", _("declined by the association")
         HOUSED = "housed", _("moved in")
-        SUPERSEDED = "superseded", _("superseded")
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     round = models.ForeignKey(

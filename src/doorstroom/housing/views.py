@@ -413,3 +413,25 @@ def replay(request: HttpRequest) -> HttpResponse:
         {"form": form, "tables": tables},
         status=400 if form.errors else 200,
     )
+
+
+def client_housing_context(request: HttpRequest, client: Any) -> dict[str, Any]:
+    """The housing panel on the client page (the page has logged the read already)."""
+    from doorstroom.housing.models import Proposal
+
+    user = member(request)
+    if user.role_enum not in (PC, AO):
+        return {"housing": None}
+    profile = services.profile_for(client)
+    return {
+        "housing": {
+            "profile": profile,
+            "wishes": list(profile.wishes.all()) if profile.pk else [],
+            "proposals": list(
+                Proposal.objects.filter(client=client)
+                .exclude(status="draft")
+                .select_related("home", "home__municipality")
+                .order_by("-pk")[:5]
+            ),
+        }
+    }
