@@ -358,24 +358,14 @@ def explain_unassigned(
                         params,
                     )
                 )
-            elif not exact:
+            else:  # only under quota rules: at the assignment optimum the winner never
+                # scores lower than an unassigned client for the same home
                 reasons.append(
                     Message(
                         gettext_noop(
                             "Home %(home)s went to client %(winner)s with a lower score "
                             "(%(winner_score)s against %(own_score)s), because of the quota "
                             "rules."
-                        ),
-                        params,
-                    )
-                )
-            else:
-                reasons.append(
-                    Message(
-                        gettext_noop(
-                            "Home %(home)s went to client %(winner)s with a lower score "
-                            "(%(winner_score)s against %(own_score)s), because that client "
-                            "fits fewer of this round's homes."
                         ),
                         params,
                     )
