@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -23,8 +24,11 @@ from doorstroom.accounts.models import User
 from doorstroom.accounts.permissions import get_rule
 from doorstroom.audit.models import AccessLogEntry
 from doorstroom.clients.models import Client
+from doorstroom.core.finance import FundMember, settle
 from doorstroom.core.roles import OrganisationKind, Role
 from doorstroom.facilities.models import Facility
+from doorstroom.finance import models as finance
+from doorstroom.finance import services as finance_services
 from doorstroom.jobs.models import Job
 from doorstroom.journey.models import JourneyEvent
 from tests.conftest import Side, login_verified
@@ -98,6 +102,41 @@ def _event(world: World, user: User) -> dict[str, Any]:
 
 def _product(world: World, user: User) -> dict[str, Any]:
     return {"product": "bw_intramural"}
+
+
+def _finance_user(world: World) -> User:
+    return world.users[(Role.FINANCE_ADVISOR, "own")]
+
+
+def _own_budget_set(world: World, user: User) -> dict[str, Any]:
+    """A fresh draft budget set of the own region (POSTs may adopt it)."""
+    made = finance_services.budget_set_create(
+        user=_finance_user(world), name=f"Begroting {finance.BudgetSet.objects.count() + 1}"
+    )
+    return {"pk": made.pk}
+
+
+def _own_calculation(world: World, user: User) -> dict[str, Any]:
+    result = settle(2026, [FundMember("GM0014", Decimal("10.00"))], [])
+    made = finance_services.calculation_store(
+        user=_finance_user(world), result=result, label="Fonds 2026"
+    )
+    return {"pk": made.pk}
+
+
+def _own_statement(world: World, user: User) -> dict[str, Any]:
+    return {**_own_calculation(world, user), "code": "GM0014"}
+
+
+def _own_fund(world: World, user: User) -> dict[str, Any]:
+    finance.SolidarityFund.objects.get_or_create(
+        region=world.own.region, defaults={"need_streams": ["bw", "mo"]}
+    )
+    return {}
+
+
+FIN_READ = frozenset({Role.FINANCE_ADVISOR, Role.POLICY_ADVISOR})
+FIN_WRITE = frozenset({Role.FINANCE_ADVISOR})
 
 
 def _target(world: World, user: User) -> dict[str, Any]:
@@ -256,6 +295,7 @@ MATRIX: dict[str, Entry] = {
     "monitor:overview": Entry("role", roles=MONITOR_ROLES),
     "monitor:municipalities": Entry("role", roles=MONITOR_ROLES),
     "monitor:pathways": Entry("role", roles=MONITOR_ROLES),
+    "monitor:report": Entry("role", roles=MONITOR_ROLES),
     "monitor:targets": Entry("role", roles=MONITOR_ROLES),
     "monitor:target_create": Entry("role", roles=frozenset({POLICY})),
     "monitor:target_edit": Entry("role", roles=frozenset({POLICY}), kwargs=_target, scoped=True),
@@ -302,6 +342,59 @@ MATRIX: dict[str, Entry] = {
     "configuration:download": Entry(
         "role", roles=frozenset({ADMIN, AO}), kwargs=lambda w, u: {"kind": "assessment_framework"}
     ),
+    # finance: money and aggregates only; the finance advisor changes, the policy advisor reads
+    "finance:overview": Entry("role", roles=FIN_READ),
+    "finance:budget_set_create": Entry("role", roles=FIN_WRITE),
+    "finance:budget_set": Entry("role", roles=FIN_READ, kwargs=_own_budget_set, scoped=True),
+    "finance:budget_set_edit": Entry("role", roles=FIN_WRITE, kwargs=_own_budget_set, scoped=True),
+    "finance:budget_import": Entry("role", roles=FIN_WRITE, kwargs=_own_budget_set, scoped=True),
+    "finance:budget_line": Entry("role", roles=FIN_WRITE, kwargs=_own_budget_set, scoped=True),
+    "finance:budget_adopt": Entry(
+        "role",
+        roles=FIN_WRITE,
+        method="POST",
+        ok=frozenset({302}),
+        kwargs=_own_budget_set,
+        scoped=True,
+    ),
+    "finance:budget_new_version": Entry(
+        "role",
+        roles=FIN_WRITE,
+        method="POST",
+        ok=frozenset({302}),
+        kwargs=_own_budget_set,
+        scoped=True,
+    ),
+    "finance:distribution": Entry("role", roles=FIN_READ, kwargs=_own_budget_set, scoped=True),
+    "finance:distribution_store": Entry(
+        "role",
+        roles=FIN_WRITE,
+        method="POST",
+        ok=frozenset({302}),
+        kwargs=_own_budget_set,
+        scoped=True,
+    ),
+    "finance:path_create": Entry("role", roles=FIN_WRITE),
+    "finance:costs": Entry("role", roles=FIN_READ),
+    "finance:tariff_create": Entry("role", roles=FIN_WRITE),
+    "finance:fund": Entry("role", roles=FIN_READ, kwargs=_own_fund),
+    "finance:fund_edit": Entry("role", roles=FIN_WRITE),
+    # the other region has no fund yet: its finance advisor is sent to set one up
+    "finance:fund_payment": Entry(
+        "role", roles=FIN_WRITE, kwargs=_own_fund, ok=frozenset({200, 302})
+    ),
+    "finance:fund_advances": Entry(
+        "role", roles=FIN_WRITE, kwargs=_own_fund, ok=frozenset({200, 302})
+    ),
+    "finance:fund_store": Entry(
+        "role", roles=FIN_WRITE, method="POST", ok=frozenset({302}), kwargs=_own_fund
+    ),
+    "finance:calculation": Entry("role", roles=FIN_READ, kwargs=_own_calculation, scoped=True),
+    "finance:calculation_check": Entry(
+        "role", roles=FIN_READ, kwargs=_own_calculation, scoped=True
+    ),
+    "finance:statement": Entry("role", roles=FIN_READ, kwargs=_own_statement, scoped=True),
+    "finance:masterplan": Entry("role", roles=FIN_READ),
 }
 
 

@@ -33,7 +33,17 @@ def test_demo_starts_and_prints_address_and_logins(tmp_path: Path) -> None:
     }
     env["DOORSTROOM_VAR_DIR"] = str(tmp_path)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "doorstroom.cli", "demo", "--port", str(port)],
+        # one year of synthetic history instead of five keeps the test quick
+        [
+            sys.executable,
+            "-m",
+            "doorstroom.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--history-years",
+            "1",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

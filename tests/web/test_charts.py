@@ -107,6 +107,80 @@ def test_each_series_has_its_own_colour_and_dash() -> None:
     assert len(set(styles)) == 6
 
 
+def test_the_palette_has_contrast_and_no_repeats() -> None:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    assert len(set(PALETTE)) == len(PALETTE) >= 7  # a stacked chart of 7 destinations
+    for colour in PALETTE:
+        assert 1.05 / (luminance(colour) + 0.05) >= 3.0, colour  # WCAG 1.4.11 on white
+
+
+def test_count_axes_have_whole_number_ticks() -> None:
+    assert nice_ticks(0, 14) == [0, 2.5, 5, 7.5, 10, 12.5, 15]
+    assert nice_ticks(0, 14, integer=True) == [0, 2, 4, 6, 8, 10, 12, 14]
+    assert nice_ticks(0, 3, integer=True) == [0, 1, 2, 3]
+    table = Table(
+        "few",
+        "Weinig",
+        [Column("q", "Kwartaal"), Column("n", "Aantal", "int")],
+        [{"q": "K1", "n": 3}, {"q": "K2", "n": 14}],
+    )
+    root = parse(bar_chart(table, category="q", series=["n"]))
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "2,5" not in labels
+    assert "2" in labels
+
+
+def test_a_hidden_bar_shows_its_mark_and_a_reference_line_is_drawn() -> None:
+    table = Table(
+        "municipalities",
+        "Aanmeldingen per gemeente",
+        [Column("name", "Gemeente"), Column("n", "Aanmeldingen", "int")],
+        [{"name": "Assen", "n": 40}, {"name": "Meppel", "n": 4}, {"name": "Hoogeveen", "n": 25}],
+    ).protect()
+    chart = bar_chart(
+        table,
+        category="name",
+        series=["n"],
+        horizontal=True,
+        y_label="Aanmeldingen",
+        targets=[Target("Regio: 23", 23)],
+    )
+    root = parse(chart)
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "<10" in texts  # where Meppel's bar would be: not an empty row that reads as 0
+    assert len(root.findall(".//svg:g[@class='ds-chart__bars']/svg:rect", NS)) == 2
+    dashed = [e for e in root.iter("{http://www.w3.org/2000/svg}line") if e.get("stroke-dasharray")]
+    assert len(dashed) == 2  # the line and its swatch in the legend
+    assert "Aanmeldingen" not in texts[:1]  # one series with an axis title: no legend
+    assert "Stippellijn: Regio: 23." in chart.table.notes
+
+
+def test_a_sankey_node_with_a_hidden_flow_shows_no_total() -> None:
+    flows = Table(
+        "flows",
+        "Routes",
+        [Column("a", "Van"), Column("b", "Naar"), Column("n", "Aantal", "int")],
+        [
+            {"a": "Aanmelding", "b": "BW", "n": 40},
+            {"a": "Aanmelding", "b": "BT", "n": 5},
+            {"a": "BW", "b": "Woning", "n": 30},
+            {"a": "BT", "b": "Woning", "n": 3},
+        ],
+    ).protect()
+    chart = sankey(
+        flows, source="a", target="b", value="n", columns=[["Aanmelding"], ["BW", "BT"], ["Woning"]]
+    )
+    texts = [t.text for t in parse(chart).iter("{http://www.w3.org/2000/svg}text")]
+    assert "BW (40)" in texts  # all its flows are shown
+    assert "Woning" in texts  # 30 drawn, but the hidden 3 belong to it too
+    assert "Aanmelding" in texts
+    assert not any(t.startswith("Woning (") for t in texts)
+
+
 def test_points_are_placed_on_a_time_axis() -> None:
     root = parse(line_chart(monthly_table(n_months=13, n_series=1), x="month", series=["s0"]))
     path = series_groups(root)[0].find("svg:path", NS)

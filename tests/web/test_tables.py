@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -14,9 +14,11 @@ from django.http import Http404
 from django.template import Context, Template
 from django.test import RequestFactory, override_settings
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from doorstroom.core.disclosure import CellStatus, Policy
+from doorstroom.core.disclosure import CellStatus, Policy, Relation, Suppression
 from doorstroom.core.roles import Role
 from doorstroom.web.tables import (
     BODY,
@@ -32,6 +34,7 @@ from doorstroom.web.tables import (
     to_csv,
     to_xlsx,
 )
+from tests.core.test_disclosure import check_protected
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +171,10 @@ def test_declaration_mistakes_are_refused() -> None:
         Table("t", "t", [Column("a", "a"), Column("s", "s", "int", sum_of=("a",))], [])
     with pytest.raises(ValueError, match="row keys"):
         Table("t", "t", [Column("a", "a")], [Row({}, key="x"), Row({}, key="x")])
+    with pytest.raises(ValueError, match="BODY or a tuple"):
+        Table("t", "t", [Column("a", "a")], [Row({}, key="ab", sum_of="ab")])
+    with pytest.raises(ValueError, match="not in the table"):
+        Table("t", "t", [Column("a", "a")], [Row({}, key="x", sum_of=("y",))])
 
 
 def test_rows_given_as_dicts_get_keys() -> None:
@@ -271,6 +278,29 @@ def test_protect_hides_small_counts_and_what_would_reveal_them() -> None:
     assert table.status("r0", "share_bt") is CellStatus.SHOWN or ("r0", "bt") in status
     assert not inflow_table().any_hidden
     assert table.any_hidden
+
+
+def test_a_kept_column_loses_ties_for_secondary_suppression() -> None:
+    def table(keep: bool) -> Table:
+        return Table(
+            "ages",
+            "Aanmeldingen",
+            [
+                Column("month", "Maand"),
+                Column("young", "18-24", "int", keep=keep),
+                Column("old", "45-64", "int"),
+                Column("older", "65+", "int"),
+                Column("total", "Totaal", "int", sum_of=("young", "old", "older")),
+            ],
+            [{"month": "jan", "young": 14, "old": 14, "older": 4, "total": 32}],
+        ).protect()
+
+    # Equal counts: without a preference the first column goes, with one the other.
+    assert table(keep=False).status("r0", "young").hidden
+    kept = table(keep=True)
+    assert not kept.status("r0", "young").hidden
+    assert kept.status("r0", "old").hidden
+    assert kept.status("r0", "older") is CellStatus.PRIMARY
 
 
 def test_hierarchy_region_rows_above_municipalities() -> None:
@@ -479,3 +509,75 @@ def test_csv_of_several_tables_asks_to_choose_one() -> None:
     )
     assert response is not None
     assert response.status_code == 400
+
+
+# ------------------------------------------------------------------ the declared sums reach the core
+@st.composite
+def regional_tables(draw: st.DrawFn) -> tuple[Table, dict[Hashable, int], list[Relation[Hashable]]]:
+    """Region rows above their municipalities, a country total in the footer, two count
+    columns and their total: the Table's declarations and, independently, the sums."""
+    sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    counts = st.one_of(st.integers(0, 12), st.integers(0, 60))
+    rows: list[Row] = []
+    values: dict[Hashable, int] = {}
+    relations: list[Relation[Hashable]] = []
+    regions = []
+    for r, size in enumerate(sizes):
+        munis = [(f"m{r}-{i}", draw(counts), draw(counts)) for i in range(size)]
+        key = f"region{r}"
+        regions.append(key)
+        a, b = sum(m[1] for m in munis), sum(m[2] for m in munis)
+        rows.append(
+            Row(
+                {"name": key, "a": a, "b": b, "t": a + b},
+                key=key,
+                sum_of=tuple(m[0] for m in munis),
+            )
+        )
+        rows += [Row({"name": k, "a": x, "b": y, "t": x + y}, key=k, level=1) for k, x, y in munis]
+        for col in ("a", "b", "t"):
+            relations.append(Relation((key, col), tuple((m[0], col) for m in munis)))
+    body = {r.key: r for r in rows}
+    total = {c: sum(body[k].cells[c] for k in regions) for c in ("a", "b", "t")}
+    footer = Row({"name": "land", **total}, key="land", sum_of=BODY)
+    for col in ("a", "b", "t"):
+        relations.append(Relation(("land", col), tuple((k, col) for k in regions)))
+    for row in [*rows, footer]:
+        for col in ("a", "b", "t"):
+            values[(row.key, col)] = row.cells[col]
+        relations.append(Relation((row.key, "t"), ((row.key, "a"), (row.key, "b"))))
+    table = Table(
+        "regional",
+        "Regionaal",
+        [
+            Column("name", "Naam"),
+            Column("a", "A", "int"),
+            Column("b", "B", "int"),
+            Column("t", "Totaal", "int", sum_of=("a", "b")),
+            Column("share", "Aandeel A", "percent", derived_from=("a", "t")),
+        ],
+        rows,
+        [footer],
+    )
+    return table, values, relations
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=regional_tables(), threshold=st.sampled_from([5, 10]))
+def test_protect_declares_every_sum_of_the_table(
+    data: tuple[Table, dict[Hashable, int], list[Relation[Hashable]]], threshold: int
+) -> None:
+    table, values, relations = data
+    protected = table.protect(Policy(threshold=threshold))
+    assert protected.suppression is not None
+    counts = Suppression(
+        protected.suppression.policy,
+        {k: protected.suppression.status[k] for k in values},  # type: ignore[index]
+        plain_marks=protected.suppression.plain_marks,
+    )
+    check_protected(values, relations, counts)
+    for row in [*table.body_rows, *table.footer_rows]:
+        share = protected.status(row.key, "share")
+        assert share.hidden == (
+            protected.status(row.key, "a").hidden or protected.status(row.key, "t").hidden
+        )

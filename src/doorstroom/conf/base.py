@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "doorstroom.clients",
     "doorstroom.facilities",
     "doorstroom.journey",
+    "doorstroom.finance",
     "doorstroom.jobs",
     "doorstroom.monitor",
     "doorstroom.housing",

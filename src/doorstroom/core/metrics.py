@@ -189,10 +189,76 @@ class Filters:
         return frame.filter(*conditions) if conditions else frame
 
 
+COUNTS = frozenset(
+    {
+        "stock_assessment",
+        "stock_waiting",
+        "stock_waiting_in_care",
+        "stock_in_care",
+        "stock_ready",
+        "applications",
+        "returns",
+        "placements",
+        "bw_to_bt",
+        "exits",
+        "exits_home",
+        "exits_home_origin",
+        "places",
+        "occupied",
+        "bt_places",
+    }
+)
+FAMILIES: dict[str, str] = {
+    "exits_home": "exits",
+    "exits_home_origin": "exits",
+    "share_home_origin": "exits",
+    "occupied": "places",
+    "occupancy": "places",
+    "bt_places_per_10k": "bt_places",
+}
+
+
+def is_count(metric: str) -> bool:
+    return metric in COUNTS or metric.endswith("_n")
+
+
+def _family(metric: str) -> str:
+    for suffix in ("_p50", "_p90", "_n"):
+        if metric.endswith(suffix):
+            return metric.removesuffix(suffix)
+    if metric.startswith("return_rate"):
+        return "return_rate"
+    return FAMILIES.get(metric, metric)
+
+
+ALL_FAMILIES = frozenset(
+    {
+        "stock_assessment",
+        "stock_waiting",
+        "stock_waiting_in_care",
+        "stock_in_care",
+        "stock_ready",
+        "applications",
+        "returns",
+        "placements",
+        "bw_to_bt",
+        "exits",
+        "waiting_time",
+        "length_of_stay",
+        "ready_wait",
+        "ready_backlog_age",
+        "return_rate",
+        "places",
+        "bt_places",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Figures:
     table: pl.DataFrame
     months: Months
+    families: frozenset[str] = ALL_FAMILIES
     _index: dict[str, dict[tuple[date, str, str], float]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -212,13 +278,24 @@ class Figures:
         self, metric: str, *, municipality: str = "", category: str = ""
     ) -> list[float | None]:
         """One metric as a list over the months (None where there is no value)."""
-        index = self._metric(metric)
-        return [index.get((m, municipality, category)) for m in self.months.starts]
+        return [
+            self.value(metric, m, municipality=municipality, category=category)
+            for m in self.months.starts
+        ]
 
     def value(
         self, metric: str, month: date, *, municipality: str = "", category: str = ""
     ) -> float | None:
-        return self._metric(metric).get((month, municipality, category))
+        """A figure; a count without a row is 0 (zeros are not stored), a share, median or
+        other derived figure without a row has no value (None)."""
+        found = self._metric(metric).get((month, municipality, category))
+        if found is None and is_count(metric) and self.computed(metric):
+            return 0.0
+        return found
+
+    def computed(self, metric: str) -> bool:
+        """Whether the metric's family was computed (``compute(..., metrics=...)``)."""
+        return metric in self.families or _family(metric) in self.families
 
     def categories(self, metric: str) -> list[str]:
         return sorted({cat for (_m, _mun, cat) in self._metric(metric) if cat != ""})
@@ -227,6 +304,13 @@ class Figures:
 # ---------------------------------------------------------------- helpers
 def _days(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.Int32)
+
+
+def _codes(series: pl.Series) -> tuple[list[str], NDArray[np.int64]]:
+    """The distinct values (sorted) and each row's index into them; fast for strings."""
+    values = series.cast(pl.String).fill_null(UNKNOWN)
+    distinct = values.unique().sort()
+    return distinct.to_list(), distinct.search_sorted(values).to_numpy().astype(np.int64)
 
 
 def _stock(
@@ -250,14 +334,11 @@ def _stock(
     first = np.searchsorted(ends, s, side="left")  # first month end >= start
     last = np.searchsorted(ends, e, side="left")  # first month end >= end: gone by then
     keep = last > first
-    mun_codes, mun_index = np.unique(
-        frame[municipality].fill_null(UNKNOWN).to_numpy(), return_inverse=True
-    )
+    mun_codes, mun_index = _codes(frame[municipality])
     if category is not None:
-        cat_values = frame[category].cast(pl.String).fill_null(UNKNOWN).to_numpy()
-        cat_codes, cat_index = np.unique(cat_values, return_inverse=True)
+        cat_codes, cat_index = _codes(frame[category])
     else:
-        cat_codes, cat_index = np.array([""]), np.zeros(frame.height, dtype=np.int64)
+        cat_codes, cat_index = [""], np.zeros(frame.height, dtype=np.int64)
     n_m, n_c, n_t = len(mun_codes), len(cat_codes), len(ends)
     diff = np.zeros((n_m, n_c, n_t + 1), dtype=np.int64)
     np.add.at(diff, (mun_index[keep], cat_index[keep], first[keep]), 1)
@@ -269,32 +350,32 @@ def _stock(
 def _cube_to_rows(
     metric: str,
     months: Months,
-    mun_codes: NDArray[Any],
-    cat_codes: NDArray[Any],
+    mun_codes: Sequence[str],
+    cat_codes: Sequence[str],
     counts: NDArray[Any],
     with_categories: bool,
 ) -> pl.DataFrame:
-    """Rows for every municipality x category cell plus the margins ("" = all)."""
-    n_t = counts.shape[2]
-    parts: list[tuple[str, str, NDArray[Any]]] = []
-    total = counts.sum(axis=(0, 1))
-    parts.append(("", "", total))
-    for i, mun in enumerate(mun_codes):
-        parts.append((str(mun), "", counts[i].sum(axis=0)))
-    if with_categories:
-        by_cat = counts.sum(axis=0)
-        for j, cat in enumerate(cat_codes):
-            parts.append(("", str(cat), by_cat[j]))
-            for i, mun in enumerate(mun_codes):
-                parts.append((str(mun), str(cat), counts[i, j]))
-    month_series = pl.Series(list(months.starts) * len(parts), dtype=pl.Date)
+    """Rows for the non-zero municipality x category cells and margins ("" = all). Zeros
+    are left out: :class:`Figures` answers 0 for a count without a row."""
+    n_m, n_c, n_t = counts.shape
+    # margins as extra index values: municipality n_m = "", category n_c = ""
+    full = np.zeros((n_m + 1, n_c + 1, n_t), dtype=counts.dtype)
+    full[:n_m, :n_c] = counts
+    full[n_m, :n_c] = counts.sum(axis=0)
+    full[:n_m, n_c] = counts.sum(axis=1)
+    full[n_m, n_c] = counts.sum(axis=(0, 1))
+    if not with_categories:
+        full = full[:, n_c:]  # only the "all categories" column
+    i, j, k = np.nonzero(full)
+    municipalities = pl.Series([*mun_codes, ""], dtype=pl.String).gather(i)
+    categories = pl.Series([*cat_codes, ""] if with_categories else [""], dtype=pl.String).gather(j)
     return pl.DataFrame(
         {
-            "metric": [metric] * (n_t * len(parts)),
-            "month": month_series,
-            "municipality": [m for m, _, _ in parts for _ in range(n_t)],
-            "category": [c for _, c, _ in parts for _ in range(n_t)],
-            "value": np.concatenate([v for _, _, v in parts]).astype(np.float64),
+            "metric": pl.repeat(metric, len(i), dtype=pl.String, eager=True),
+            "month": pl.Series(list(months.starts), dtype=pl.Date).gather(k),
+            "municipality": municipalities,
+            "category": categories,
+            "value": full[i, j, k].astype(np.float64),
         },
         schema=SCHEMA,
     )
@@ -338,17 +419,7 @@ def _count(
                 pl.col("value").cast(pl.Float64),
             )
         )
-    return _complete(pl.concat(out), months)
-
-
-def _complete(frame: pl.DataFrame, months: Months) -> pl.DataFrame:
-    """Zeros for months without events (counts are never missing)."""
-    if frame.height == 0:
-        return _empty()
-    cells = frame.select("metric", "municipality", "category").unique()
-    grid = cells.join(pl.DataFrame({"month": pl.Series(months.starts, dtype=pl.Date)}), how="cross")
-    joined = grid.join(frame, on=["metric", "municipality", "category", "month"], how="left")
-    return joined.with_columns(pl.col("value").fill_null(0.0)).select(COLUMNS)
+    return pl.concat(out)
 
 
 def _quantiles(
@@ -496,40 +567,26 @@ def compute(
         origin = home.filter(pl.col("destination").cast(pl.String).is_in(HOME_ORIGIN))
         parts.append(_count(origin, months, "exits_home_origin", day="day"))
 
-    if want("waiting_time"):
-        placed_waits = waits.filter((pl.col("outcome") == "placed") & ~pl.col("in_care"))
-        parts.append(
-            _quantiles(
-                placed_waits,
-                months,
-                "waiting_time",
-                day="end",
-                duration=_days("end") - _days("decided"),
-                category="product",
+    durations = {
+        # metric: (the periods that ended, the day they ended, the day they started)
+        "waiting_time": (
+            waits.filter((pl.col("outcome") == "placed") & ~pl.col("in_care")),
+            "end",
+            "decided",
+        ),
+        "length_of_stay": (
+            exits.filter(pl.col("first_placed").is_not_null()),
+            "day",
+            "first_placed",
+        ),
+        "ready_wait": (ready.filter(pl.col("end").is_not_null()), "end", "start"),
+    }
+    for name, (frame, ended, started) in durations.items():
+        if want(name):
+            duration = _days(ended) - _days(started)
+            parts.append(
+                _quantiles(frame, months, name, day=ended, duration=duration, category="product")
             )
-        )
-    if want("length_of_stay"):
-        parts.append(
-            _quantiles(
-                exits.filter(pl.col("first_placed").is_not_null()),
-                months,
-                "length_of_stay",
-                day="day",
-                duration=_days("day") - _days("first_placed"),
-                category="product",
-            )
-        )
-    if want("ready_wait"):
-        parts.append(
-            _quantiles(
-                ready.filter(pl.col("end").is_not_null()),
-                months,
-                "ready_wait",
-                day="end",
-                duration=_days("end") - _days("start"),
-                category="product",
-            )
-        )
     if want("ready_backlog_age"):
         parts.append(_backlog_age(ready, months))
     if want("return_rate"):
@@ -564,7 +621,10 @@ def compute(
         if populations:
             derived.append(_per_10k(bt.filter(pl.col("category") == ""), populations))
     table = _concat([table, *derived])
-    return Figures(table.sort("metric", "municipality", "category", "month"), months)
+    families = ALL_FAMILIES if metrics is None else frozenset(_family(m) for m in metrics)
+    if metrics is not None and ({"occupancy", "places", "bt_places"} & set(metrics)):
+        families |= {"places", "bt_places"}
+    return Figures(table.sort("metric", "municipality", "category", "month"), months, families)
 
 
 def _places(facilities: pl.DataFrame, months: Months, metric: str) -> pl.DataFrame:
@@ -574,12 +634,8 @@ def _places(facilities: pl.DataFrame, months: Months, metric: str) -> pl.DataFra
     ends = months.end_days()
     opened = facilities["opened"].cast(pl.Int32).fill_null(np.iinfo(np.int32).min).to_numpy()
     first = np.searchsorted(ends, opened.astype(np.int64), side="left")
-    mun_codes, mun_index = np.unique(
-        facilities["municipality"].fill_null(UNKNOWN).to_numpy(), return_inverse=True
-    )
-    cat_codes, cat_index = np.unique(
-        facilities["product"].cast(pl.String).to_numpy(), return_inverse=True
-    )
+    mun_codes, mun_index = _codes(facilities["municipality"])
+    cat_codes, cat_index = _codes(facilities["product"])
     places = facilities["places"].to_numpy().astype(np.int64)
     diff = np.zeros((len(mun_codes), len(cat_codes), len(ends) + 1), dtype=np.int64)
     np.add.at(diff, (mun_index, cat_index, first), places)
@@ -612,27 +668,30 @@ def _backlog_age(ready: pl.DataFrame, months: Months) -> pl.DataFrame:
     """Median days "ready to move on" of those still waiting at each month end."""
     if ready.height == 0:
         return _empty()
-    s = ready["start"].cast(pl.Int32).to_numpy()
-    e = ready["end"].cast(pl.Int32).fill_null(np.iinfo(np.int32).max).to_numpy()
-    mun = ready["origin"].fill_null(UNKNOWN).to_numpy()
-    rows: list[tuple[date, str, float]] = []
-    for month, end in zip(months.starts, months.end_days(), strict=True):
-        active = (s <= end) & (e > end)
-        if not active.any():
-            continue
-        age = end - s[active]
-        rows.append((month, "", float(np.median(age))))
-        for code in np.unique(mun[active]):
-            rows.append((month, str(code), float(np.median(age[mun[active] == code]))))
-    return pl.DataFrame(
+    ends = months.end_days()
+    s = ready["start"].cast(pl.Int32).to_numpy().astype(np.int64)
+    e = ready["end"].cast(pl.Int32).fill_null(np.iinfo(np.int32).max).to_numpy().astype(np.int64)
+    first = np.searchsorted(ends, s, side="left")
+    last = np.searchsorted(ends, e, side="left")
+    spans = np.maximum(last - first, 0)
+    rows = np.repeat(np.arange(ready.height), spans)  # one row per spell and month
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
+    month_index = first[rows] + offsets
+    long = pl.DataFrame(
         {
-            "metric": ["ready_backlog_age_p50"] * len(rows),
-            "month": pl.Series([r[0] for r in rows], dtype=pl.Date),
-            "municipality": [r[1] for r in rows],
-            "category": [""] * len(rows),
-            "value": [r[2] for r in rows],
-        },
-        schema=SCHEMA,
+            "month": pl.Series(list(months.starts), dtype=pl.Date).gather(month_index),
+            "municipality": ready["origin"].fill_null(UNKNOWN).gather(rows),
+            "value": (ends[month_index] - s[rows]).astype(np.float64),
+        }
+    )
+    per_municipality = long.group_by("month", "municipality").agg(pl.col("value").median())
+    total = long.group_by("month").agg(pl.lit("").alias("municipality"), pl.col("value").median())
+    return pl.concat([total.select(per_municipality.columns), per_municipality]).select(
+        pl.lit("ready_backlog_age_p50").alias("metric"),
+        "month",
+        "municipality",
+        pl.lit("").alias("category"),
+        "value",
     )
 
 

@@ -88,15 +88,7 @@ class RegionSpec:
         return sum(m.population for m in self.municipalities)
 
 
-PLACE: tuple[Product, ...] = (
-    Product.BW,
-    Product.BT_INDIVIDUAL,
-    Product.BT_CLUSTER,
-    Product.BT_YOUTH_CLUSTER,
-    Product.MO_NIGHT,
-    Product.MO_24H,
-    Product.MO_CRISIS,
-)
+PLACE: tuple[Product, ...] = tuple(p for p in Product if p in PLACE_PRODUCTS)  # enum order
 DECIDABLE: tuple[Product, ...] = (*PLACE, Product.AMBULANT, Product.NOT_ELIGIBLE)
 MO = frozenset({Product.MO_NIGHT, Product.MO_24H, Product.MO_CRISIS})
 

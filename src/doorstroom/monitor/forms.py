@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from doorstroom.core.eventlog import AGE_BANDS
+from doorstroom.core.kpi import KPIS
 from doorstroom.monitor.models import MonitorTarget
 from doorstroom.monitor.presentation import COMPARISON_INDICATORS, GROUP_LABELS, GROUPS
 from doorstroom.reference.models import Municipality
@@ -49,9 +50,10 @@ class FilterForm(Form):
 
     def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [("", _("The whole region"))] + [  # type: ignore[attr-defined]
-            (m.code, m.name) for m in municipalities
-        ]
+        if "municipality" in self.fields:
+            self.fields["municipality"].choices = [("", _("The whole region"))] + [  # type: ignore[attr-defined]
+                (m.code, m.name) for m in municipalities
+            ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -66,6 +68,11 @@ class FilterForm(Form):
 
 
 class ComparisonForm(FilterForm):
+    """The comparison shows every municipality over twelve months up to a month."""
+
+    first = None  # type: ignore[assignment]
+    municipality = None  # type: ignore[assignment]
+    last = MonthField(label=_("Twelve months up to"), required=False)
     indicator = forms.ChoiceField(
         label=_("Bar chart of"), required=False, choices=list(COMPARISON_INDICATORS.items())
     )
@@ -89,6 +96,10 @@ class TargetForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         field = self.fields["municipality"]
         field.queryset = Municipality.objects.filter(pk__in=[m.pk for m in municipalities])  # type: ignore[attr-defined]
         field.empty_label = _("The whole region")  # type: ignore[attr-defined]
+        # the key figures' names are English templates in the core: translate them here
+        self.fields["kpi"].choices = [("", _("Choose a key figure"))] + [  # type: ignore[attr-defined]
+            (k.key, _(k.label)) for k in KPIS.values()
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -36,7 +36,7 @@ class MonitorSnapshot(models.Model):
         return f"{self.version} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
-KPI_CHOICES = [(k.key, k.label) for k in KPIS.values()]
+KPI_CHOICES = [(k.key, _(k.label)) for k in KPIS.values()]
 
 
 class MonitorTarget(models.Model):

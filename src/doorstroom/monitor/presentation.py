@@ -8,11 +8,14 @@ disclosure control, downloads and the PDF report all work on the same objects.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from doorstroom.core import metrics
@@ -20,13 +23,22 @@ from doorstroom.core.journey import BT_PRODUCTS, MO_PRODUCTS, Product
 from doorstroom.core.kpi import Progress, Status
 from doorstroom.journey.display import CHANNEL_LABELS
 from doorstroom.web.charts import Chart, Target, bar_chart, line_chart, sankey
-from doorstroom.web.tables import BODY, Column, Row, Table
+from doorstroom.web.tables import (
+    BODY,
+    Column,
+    Row,
+    Separators,
+    StrOrPromise,
+    Table,
+    format_value,
+)
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "bw": (Product.BW.value,),
     "bt": tuple(sorted(p.value for p in BT_PRODUCTS)),
     "mo": tuple(sorted(p.value for p in MO_PRODUCTS)),
 }
+GROUP_SHORT: dict[str, str] = {"bw": "BW", "bt": "BT", "mo": "MO"}
 GROUP_LABELS: dict[str, Promise] = {
     "bw": _("Beschermd Wonen (BW)"),
     "bt": _("Beschermd Thuis (BT)"),
@@ -81,44 +93,132 @@ def _int(value: float | None) -> int | None:
     return round(value) if value is not None else None
 
 
+# ---------------------------------------------------------------- periods
+PeriodKind = Literal["month", "quarter", "year", "period"]
+PERIOD_STEPS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
+
+
+def period_kind(months: metrics.Months) -> PeriodKind:
+    """What the periods of a grid are: calendar months, quarters or years (the last one
+    may end early, at the as-of date), or anything else ("period")."""
+    starts, lasts = months.starts, months.last_days
+    for kind, step in PERIOD_STEPS.items():
+        fits = True
+        for i, (start, last) in enumerate(zip(starts, lasts, strict=True)):
+            end = metrics._add_months(start, step) - timedelta(days=1)
+            final = i == len(starts) - 1
+            if (
+                start.day != 1
+                or (start.month - 1) % step
+                or not (last == end or (final and start <= last < end))
+            ):
+                fits = False
+                break
+            if not final and starts[i + 1] != end + timedelta(days=1):
+                fits = False
+                break
+        if fits and starts:
+            return kind  # type: ignore[return-value]
+    return "period"
+
+
+def quarter_label(start: date) -> str:
+    return _("Q%(quarter)s %(year)s") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
+
+
+def period_column(kind: PeriodKind) -> Column:
+    """The first column of a table over periods; its key is always ``month``."""
+    if kind == "month":
+        return Column("month", _("Month"), "month")
+    label = {"quarter": _("Quarter"), "year": _("Year")}.get(kind, _("Period"))
+    return Column("month", label)
+
+
+def _is_partial(kind: PeriodKind, start: date, last: date) -> bool:
+    step = PERIOD_STEPS.get(kind)
+    return step is not None and last < metrics._add_months(start, step) - timedelta(days=1)
+
+
+def period_value(kind: PeriodKind, start: date, last: date) -> date | str:
+    """The name of a period in a table: a month (a date), "K3 2026", "2026"; a quarter or
+    year that is not over yet gets a star (see ``partial_note``)."""
+    star = "*" if _is_partial(kind, start, last) else ""
+    if kind == "month":
+        return start
+    if kind == "quarter":
+        return quarter_label(start) + star
+    if kind == "year":
+        return str(start.year) + star
+    return f"{date_format(start, 'j F Y')} \u2013 {date_format(last, 'j F Y')}"
+
+
+def partial_note(months: metrics.Months) -> list[str]:
+    """A note when the last period is not over yet (its flows are not complete)."""
+    kind = period_kind(months)
+    if not months.starts or not _is_partial(kind, months.starts[-1], months.last_days[-1]):
+        return []
+    day = date_format(months.last_days[-1], "j F Y")
+    if kind == "month":
+        return [
+            _("The last month runs up to %(day)s: its flows are not complete yet.") % {"day": day}
+        ]
+    return [_("* Up to %(day)s: the period is not over yet.") % {"day": day}]
+
+
+def _titled(kind: PeriodKind, month: Promise, quarter: Promise, other: Promise) -> Promise:
+    return {"month": month, "quarter": quarter}.get(kind, other)
+
+
 # ---------------------------------------------------------------- key figures
 @dataclass(frozen=True)
 class KeyFigures:
     counts: Table
     ratios: Table
-    tiles: list[dict[str, Any]]
 
 
-def key_figures(two_years: metrics.Figures) -> KeyFigures:
-    """Key figures of the last twelve months and the twelve before (a two-period grid)."""
-    before, now = two_years.months.starts
-    f = two_years
+KEY_COUNT_SUB = frozenset({"applications_youth", "exits_home", "exits_home_origin"})
+HEADLINE = ("in_care_bw", "in_care_bt", "waiting", "ready")
 
-    def stock(
+
+def key_figures(
+    two_periods: metrics.Figures,
+    *,
+    now: StrOrPromise | None = None,
+    before: StrOrPromise | None = None,
+) -> KeyFigures:
+    """Key figures of two periods (e.g. the last twelve months and the twelve before, or a
+    quarter and the same quarter a year earlier): stocks at the end of each, flows over
+    each. ``now`` and ``before`` name the periods in the column headers."""
+    earlier, later = two_periods.months.starts
+    f = two_periods
+    now = now or _("Last 12 months")
+    before = before or _("12 months before")
+
+    def pair(
         categories: Sequence[str], metric: str = "stock_in_care"
     ) -> tuple[int | None, int | None]:
-        return _sum(f, metric, now, categories), _sum(f, metric, before, categories)
+        return _sum(f, metric, later, categories), _sum(f, metric, earlier, categories)
 
     rows_spec: list[tuple[str, Promise, tuple[int | None, int | None]]] = [
-        ("in_care_bw", _("Clients in Beschermd Wonen (at the end)"), stock(GROUPS["bw"])),
-        ("in_care_bt", _("Clients in Beschermd Thuis (at the end)"), stock(GROUPS["bt"])),
-        ("in_care_mo", _("Clients in shelter (at the end)"), stock(GROUPS["mo"])),
-        ("waiting", _("On a waiting list (at the end)"), stock(("",), "stock_waiting")),
-        ("ready", _("Ready to move on, waiting (at the end)"), stock(("",), "stock_ready")),
-        ("applications", _("Applications"), stock(("",), "applications")),
+        ("in_care_bw", _("Clients in Beschermd Wonen (at the end)"), pair(GROUPS["bw"])),
+        ("in_care_bt", _("Clients in Beschermd Thuis (at the end)"), pair(GROUPS["bt"])),
+        ("in_care_mo", _("Clients in shelter (at the end)"), pair(GROUPS["mo"])),
+        ("waiting", _("On a waiting list (at the end)"), pair(("",), "stock_waiting")),
+        ("ready", _("Ready to move on, waiting (at the end)"), pair(("",), "stock_ready")),
+        ("applications", _("Applications"), pair(("",), "applications")),
         (
             "applications_youth",
             _("of which young people (18-24)"),
-            stock(("18-24",), "applications"),
+            pair(("18-24",), "applications"),
         ),
-        ("placements", _("New placements"), stock(("",), "placements")),
-        ("bw_to_bt", _("Transfers from BW to BT"), stock(("",), "bw_to_bt")),
-        ("exits", _("Exits from care"), stock(("",), "exits")),
-        ("exits_home", _("of which to an own home"), stock(("",), "exits_home")),
+        ("placements", _("New placements"), pair(("",), "placements")),
+        ("bw_to_bt", _("Transfers from BW to BT"), pair(("",), "bw_to_bt")),
+        ("exits", _("Exits from care"), pair(("",), "exits")),
+        ("exits_home", _("of which to an own home"), pair(("",), "exits_home")),
         (
             "exits_home_origin",
             _("of which in the municipality of origin"),
-            stock(("",), "exits_home_origin"),
+            pair(("",), "exits_home_origin"),
         ),
     ]
     counts = Table(
@@ -126,14 +226,20 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
         title=_("Key figures: numbers of clients"),
         columns=[
             Column("label", _("Figure")),
-            Column("now", _("Now / last 12 months"), "int"),
-            Column("before", _("A year earlier"), "int"),
+            Column("now", now, "int"),
+            Column("before", before, "int"),
+            Column(
+                "change",
+                pgettext_lazy("key figures", "Change"),
+                "percent",
+                derived_from=("now", "before"),
+            ),
         ],
         rows=[
             Row(
-                {"label": label, "now": a, "before": b},
+                {"label": label, "now": a, "before": b, "change": _change(a, b)},
                 key=key,
-                level=1 if str(label).startswith(("of ", "waarvan")) else 0,
+                level=1 if key in KEY_COUNT_SUB else 0,
             )
             for key, label, (a, b) in rows_spec
         ],
@@ -141,7 +247,7 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
         source=SOURCE,
     )
 
-    def ratio_row(month: date, key: str, label: Promise) -> Row:
+    def ratio_row(month: date, key: str, label: StrOrPromise) -> Row:
         apps = _value(f, "applications", month) or 0
         youth = _value(f, "applications", month, category="18-24") or 0
         home = _value(f, "exits_home", month) or 0
@@ -172,20 +278,17 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
         columns=[
             Column("label", _("Period")),
             Column(
-                "youth_share",
-                _("Share 18-24 in applications"),
-                "percent",
-                derived_from=("youth", "apps"),
+                "youth_share", _("Young people (18-24)"), "percent", derived_from=("youth", "apps")
             ),
             Column(
                 "origin_share",
-                _("Exits to a home: share in the municipality of origin"),
+                _("To a home in the own municipality"),
                 "percent",
                 derived_from=("origin", "home"),
             ),
             Column(
                 "waiting_time",
-                _("Waiting time decision to placement, median (days)"),
+                _("Waiting time, median (days)"),
                 "days",
                 derived_from=("waiting_n",),
             ),
@@ -197,11 +300,11 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
             ),
             Column(
                 "ready_wait",
-                _("Ready to move on until leaving, median (days)"),
+                _("Ready to move on, median (days)"),
                 "days",
                 derived_from=("ready_n",),
             ),
-            Column("occupancy", _("Occupancy at the end"), "percent", counts_people=False),
+            Column("occupancy", _("Occupancy (end)"), "percent", counts_people=False),
             Column(
                 "bt_places_per_10k",
                 _("BT places per 10,000 inhabitants"),
@@ -209,18 +312,61 @@ def key_figures(two_years: metrics.Figures) -> KeyFigures:
                 counts_people=False,
             ),
         ],
-        rows=[
-            ratio_row(now, "now", _("Last 12 months")),
-            ratio_row(before, "before", _("12 months before")),
+        rows=[ratio_row(later, "now", now), ratio_row(earlier, "before", before)],
+        notes=[
+            _("Young people: the share of the applications by people aged 18 to 24."),
+            _(
+                "To a home in the own municipality: of the exits to an own home, the share in "
+                "the municipality of origin."
+            ),
+            _(
+                "Waiting time: days from the decision to the placement, for the placements in "
+                "the period. Ready to move on: days from 'ready to move on' until leaving that "
+                "place, for those who left in the period."
+            ),
         ],
         source=SOURCE,
     )
-    tiles = [
-        {"key": key, "label": label, "now": a, "before": b}
-        for key, label, (a, b) in rows_spec
-        if key in {"in_care_bw", "in_care_bt", "waiting", "ready"}
-    ]
-    return KeyFigures(counts, ratios, tiles)
+    return KeyFigures(counts, ratios)
+
+
+def _change(now: int | None, before: int | None) -> float | None:
+    if now is None or not before:
+        return None
+    return (now - before) / before
+
+
+TILE_LABELS: dict[str, Promise] = {
+    "in_care_bw": _("In Beschermd Wonen"),
+    "in_care_bt": _("In Beschermd Thuis"),
+    "in_care_mo": _("In shelter"),
+    "waiting": _("On a waiting list"),
+    "ready": _("Ready to move on"),
+    "applications": _("Applications"),
+    "applications_youth": _("Applications 18-24"),
+    "placements": _("New placements"),
+    "bw_to_bt": _("From BW to BT"),
+    "exits": _("Exits"),
+    "exits_home": _("Exits to an own home"),
+    "exits_home_origin": _("To a home in the own municipality"),
+}
+
+
+def headline(counts: Table, keys: Sequence[str] = HEADLINE) -> list[tuple[str, str, str]]:
+    """(short label, now, before) texts of some rows of the key-figure counts, with the
+    disclosure marks of that table (protect it first where needed)."""
+    seps = Separators.current()
+    columns = {c.key: c for c in counts.columns}
+    out = []
+    for row in counts.body_rows:
+        if row.key not in keys:
+            continue
+        texts = [
+            counts.mark(row.key, key) or format_value(row.cells.get(key), columns[key], seps)
+            for key in ("now", "before")
+        ]
+        out.append((str(TILE_LABELS.get(row.key, row.cells["label"])), texts[0], texts[1]))
+    return out
 
 
 def two_year_grid(as_of: date) -> metrics.Months:
@@ -230,6 +376,11 @@ def two_year_grid(as_of: date) -> metrics.Months:
     return metrics.Months((start_before, start_now), (start_now - timedelta(days=1), as_of), as_of)
 
 
+def year_on_year_grid(start: date, last: date) -> metrics.Months:
+    """A period (e.g. a quarter) and the same period a year earlier."""
+    return metrics.Months((_minus_year(start), start), (_minus_year(last), last), last)
+
+
 def _minus_year(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -237,8 +388,8 @@ def _minus_year(day: date) -> date:
         return date(day.year - 1, 2, 28)
 
 
-# ---------------------------------------------------------------- monthly series
-def _monthly_table(
+# ---------------------------------------------------------------- series over periods
+def _period_table(
     table_id: str,
     title: Promise,
     figures: metrics.Figures,
@@ -247,86 +398,115 @@ def _monthly_table(
     kind: str = "int",
     total: tuple[str, Promise] | None = None,
     notes: Sequence[Promise] = (),
-    extra: Sequence[Column] = (),
+    keep: Sequence[str] = (),
 ) -> Table:
-    """Months as rows; ``columns`` are (key, label, value function of the month)."""
-    cols = [Column("month", _("Month"), "month")]
-    cols += [Column(key, label, kind) for key, label, _fn in columns]  # type: ignore[arg-type]
+    """Periods as rows; ``columns`` are (key, label, value function of the period start);
+    ``keep``: the columns a chart is about (see ``Column.keep``)."""
+    pk = period_kind(figures.months)
+    cols = [period_column(pk)]
+    cols += [Column(key, label, kind, keep=key in keep) for key, label, _fn in columns]  # type: ignore[arg-type]
     if total is not None:
         cols.append(Column(total[0], total[1], kind, sum_of=tuple(k for k, _l, _f in columns)))  # type: ignore[arg-type]
-    cols += list(extra)
     rows = []
-    for month in figures.months.starts:
-        cells: dict[str, Any] = {"month": month}
+    for start, last in zip(figures.months.starts, figures.months.last_days, strict=True):
+        cells: dict[str, Any] = {"month": period_value(pk, start, last)}
         for key, _label, fn in columns:
-            cells[key] = fn(month)
+            cells[key] = fn(start)
         if total is not None:
             present = [cells[k] for k, _l, _f in columns if cells[k] is not None]
             cells[total[0]] = sum(present) if present else None
-        for column in extra:
-            cells[column.key] = None
-        rows.append(Row(cells, key=month.isoformat()))
-    return Table(id=table_id, title=title, columns=cols, rows=rows, notes=notes, source=SOURCE)
+        rows.append(Row(cells, key=start.isoformat()))
+    return Table(
+        id=table_id,
+        title=title,
+        columns=cols,
+        rows=rows,
+        notes=[*notes, *partial_note(figures.months)],
+        source=SOURCE,
+    )
 
 
 def in_care_table(f: metrics.Figures) -> Table:
-    return _monthly_table(
+    pk = period_kind(f.months)
+    return _period_table(
         "in-care",
-        _("Clients in care at the end of the month"),
+        _titled(
+            pk,
+            _("Clients in care at the end of the month"),
+            _("Clients in care at the end of the quarter"),
+            _("Clients in care at the end of the period"),
+        ),
         f,
         [
             (g, GROUP_LABELS[g], lambda m, g=g: _sum(f, "stock_in_care", m, GROUPS[g]))
             for g in ("bw", "bt", "mo")
         ],
-        total=("total", _("Total")),
+        # no total column: with a total, a small shelter count would hide BT as well
+        keep=("bw", "bt"),
     )
 
 
 def inflow_table(f: metrics.Figures) -> Table:
     bands = ("18-24", "25-44", "45-64", "65+")
-    return _monthly_table(
+    pk = period_kind(f.months)
+    return _period_table(
         "inflow",
-        _("Applications per month by age band"),
+        _titled(
+            pk,
+            _("Applications per month by age band"),
+            _("Applications per quarter by age band"),
+            _("Applications by age band"),
+        ),
         f,
         [
             (b, AGE_LABELS[b], lambda m, b=b: _int(_value(f, "applications", m, category=b) or 0))
             for b in bands
         ],
         total=("total", _("Total")),
+        keep=("18-24",),
     )
 
 
-def quarter_label(start: date) -> str:
-    return _("Q%(quarter)s %(year)s") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
-
-
 def channel_table(f: metrics.Figures) -> Table:
-    """Applications per quarter by referral channel (quarters: fewer hidden small cells)."""
+    """Applications by referral channel (best per quarter: fewer hidden small cells)."""
     channels = list(CHANNEL_LABELS)
+    pk = period_kind(f.months)
     rows = []
-    for month in f.months.starts:
-        cells: dict[str, Any] = {"month": quarter_label(month)}
+    for start, last in zip(f.months.starts, f.months.last_days, strict=True):
+        cells: dict[str, Any] = {"month": period_value(pk, start, last)}
         for c in channels:
-            cells[c] = _int(_value(f, "applications", month, category=c) or 0)
+            cells[c] = _int(_value(f, "applications", start, category=c) or 0)
         cells["total"] = sum(v for k, v in cells.items() if k != "month")
-        rows.append(Row(cells, key=month.isoformat()))
+        rows.append(Row(cells, key=start.isoformat()))
     return Table(
         id="channels",
-        title=_("Applications per quarter by referral channel"),
+        title=_titled(
+            pk,
+            _("Applications per month by referral channel"),
+            _("Applications per quarter by referral channel"),
+            _("Applications by referral channel"),
+        ),
         columns=[
-            Column("month", _("Quarter")),
-            *[Column(c, CHANNEL_LABELS[c], "int") for c in channels],
+            period_column(pk),
+            *[Column(c, capfirst(CHANNEL_LABELS[c]), "int") for c in channels],
             Column("total", _("Total"), "int", sum_of=tuple(channels)),
         ],
         rows=rows,
+        notes=partial_note(f.months),
         source=SOURCE,
     )
 
 
 def waiting_table(f: metrics.Figures) -> Table:
-    table = _monthly_table(
+    pk = period_kind(f.months)
+    return _period_table(
         "waiting",
-        _("Waiting lists at the end of the month"),
+        _titled(
+            pk,
+            _("Waiting lists at the end of the month"),
+            _("Waiting lists at the end of the quarter"),
+            _("Waiting lists at the end of the period"),
+        ),
         f,
         [
             (g, GROUP_LABELS[g], lambda m, g=g: _sum(f, "stock_waiting", m, GROUPS[g]))
@@ -339,55 +519,84 @@ def waiting_table(f: metrics.Figures) -> Table:
             )
         ],
     )
-    return table
 
 
-def waiting_time_table(f: metrics.Figures) -> Table:
+def waiting_time_table(by_group: Mapping[str, metrics.Figures]) -> Table:
+    """Waiting time from decision to placement per product group (BW, BT, MO): the groups
+    wait very differently, so one median over all of them would mostly show the mix.
+    ``by_group``: figures computed with a filter on each group's products."""
+    groups = [g for g in GROUPS if g in by_group]
+    f = by_group[groups[0]]
+    pk = period_kind(f.months)
     rows = []
-    for month in f.months.starts:
-        rows.append(
-            Row(
-                {
-                    "month": month,
-                    "p50": _value(f, "waiting_time_p50", month),
-                    "p90": _value(f, "waiting_time_p90", month),
-                    "n": _int(_value(f, "waiting_time_n", month) or 0),
-                },
-                key=month.isoformat(),
-            )
-        )
+    for start, last in zip(f.months.starts, f.months.last_days, strict=True):
+        cells: dict[str, Any] = {"month": period_value(pk, start, last)}
+        for g in groups:
+            cells[f"{g}_p50"] = _value(by_group[g], "waiting_time_p50", start)
+            cells[f"{g}_p90"] = _value(by_group[g], "waiting_time_p90", start)
+            cells[f"{g}_n"] = _int(_value(by_group[g], "waiting_time_n", start) or 0)
+        rows.append(Row(cells, key=start.isoformat()))
+    first = period_column(pk)
+    first = Column(
+        "month",
+        _titled(pk, _("Month of placement"), _("Quarter of placement"), first.label),  # type: ignore[arg-type]
+        first.kind,
+    )
+    columns = [first]
+    for g in groups:
+        name = GROUP_SHORT[g]
+        columns += [
+            Column(
+                f"{g}_p50",
+                _("%(group)s: median") % {"group": name},
+                "days",
+                derived_from=(f"{g}_n",),
+            ),
+            Column(
+                f"{g}_p90",
+                _("%(group)s: 90th percentile") % {"group": name},
+                "days",
+                derived_from=(f"{g}_n",),
+            ),
+            Column(f"{g}_n", _("%(group)s: placements") % {"group": name}, "int"),
+        ]
     return Table(
         id="waiting-time",
         title=_("Waiting time from decision to placement (days)"),
-        columns=[
-            Column("month", _("Month of placement"), "month"),
-            Column("p50", _("Median"), "days", derived_from=("n",)),
-            Column("p90", _("90th percentile"), "days", derived_from=("n",)),
-            Column("n", _("Placements"), "int"),
-        ],
+        columns=columns,
         rows=rows,
+        notes=[
+            _("Placements from a waiting list in the period, by the product placed in."),
+            *partial_note(f.months),
+        ],
         source=SOURCE,
     )
 
 
 def outflow_table(f: metrics.Figures) -> Table:
-    """Exits per quarter by destination (quarters: fewer hidden small cells)."""
+    """Exits by destination (best per quarter: fewer hidden small cells)."""
     groups = list(DESTINATION_GROUPS)
+    pk = period_kind(f.months)
     rows = []
-    for month in f.months.starts:
-        cells: dict[str, Any] = {"month": quarter_label(month)}
+    for start, last in zip(f.months.starts, f.months.last_days, strict=True):
+        cells: dict[str, Any] = {"month": period_value(pk, start, last)}
         for g in groups:
-            cells[g] = _sum(f, "exits", month, DESTINATION_GROUPS[g]) or 0
+            cells[g] = _sum(f, "exits", start, DESTINATION_GROUPS[g]) or 0
         cells["total"] = sum(cells[g] for g in groups)
         home = cells["home_origin"] + cells["home_region"] + cells["home_outside"]
         cells["share_origin"] = cells["home_origin"] / home if home else None
         cells["home"] = home
-        rows.append(Row(cells, key=month.isoformat()))
+        rows.append(Row(cells, key=start.isoformat()))
     return Table(
         id="outflow",
-        title=_("Exits per quarter by destination"),
+        title=_titled(
+            pk,
+            _("Exits per month by destination"),
+            _("Exits per quarter by destination"),
+            _("Exits by destination"),
+        ),
         columns=[
-            Column("month", _("Quarter")),
+            period_column(pk),
             *[Column(g, DESTINATION_GROUP_LABELS[g], "int") for g in groups],
             Column("total", _("Total"), "int", sum_of=tuple(groups)),
             Column(
@@ -398,33 +607,37 @@ def outflow_table(f: metrics.Figures) -> Table:
             ),
         ],
         rows=rows,
+        notes=partial_note(f.months),
         source=SOURCE,
     )
 
 
 def throughflow_table(f: metrics.Figures) -> Table:
+    """Transfers from BW to BT and the 'ready to move on' backlog (best per quarter: the
+    transfers are few)."""
+    pk = period_kind(f.months)
     rows = []
-    for month in f.months.starts:
+    for start, last in zip(f.months.starts, f.months.last_days, strict=True):
         rows.append(
             Row(
                 {
-                    "month": month,
-                    "bw_to_bt": _int(_value(f, "bw_to_bt", month) or 0),
-                    "ready": _int(_value(f, "stock_ready", month)),
-                    "ready_wait": _value(f, "ready_wait_p50", month),
-                    "ready_n": _int(_value(f, "ready_wait_n", month) or 0),
-                    "backlog_age": _value(f, "ready_backlog_age_p50", month),
+                    "month": period_value(pk, start, last),
+                    "bw_to_bt": _int(_value(f, "bw_to_bt", start) or 0),
+                    "ready": _int(_value(f, "stock_ready", start)),
+                    "ready_wait": _value(f, "ready_wait_p50", start),
+                    "ready_n": _int(_value(f, "ready_wait_n", start) or 0),
+                    "backlog_age": _value(f, "ready_backlog_age_p50", start),
                 },
-                key=month.isoformat(),
+                key=start.isoformat(),
             )
         )
     return Table(
         id="throughflow",
         title=_("Throughflow and the 'ready to move on' backlog"),
         columns=[
-            Column("month", _("Month"), "month"),
+            period_column(pk),
             Column("bw_to_bt", _("Transfers BW to BT"), "int"),
-            Column("ready", _("Ready to move on, waiting (end of month)"), "int"),
+            Column("ready", _("Ready to move on, waiting (at the end)"), "int"),
             Column(
                 "ready_wait",
                 _("Time ready until leaving, median (days)"),
@@ -439,6 +652,13 @@ def throughflow_table(f: metrics.Figures) -> Table:
             ),
         ],
         rows=rows,
+        notes=[
+            _(
+                "Ready to move on: clients in BW or BT whom the provider reported ready for a "
+                "lighter form or an own home, and who are still waiting for it."
+            ),
+            *partial_note(f.months),
+        ],
         source=SOURCE,
     )
 
@@ -532,32 +752,115 @@ def returns_table(yearly: metrics.Figures) -> Table:
 
 
 # ---------------------------------------------------------------- charts
-def in_care_chart(table: Table) -> Chart:
-    return line_chart(table, x="month", series=["bw", "bt", "mo"], y_label=_("clients"))
+SCREEN_WIDTH = 960  # drawn at this size; the page scales it to the column (CSS)
+REPORT_WIDTH = 720  # A4: scaled to the text width, the text stays readable
 
 
-def inflow_chart(table: Table, targets: Sequence[Target] = ()) -> Chart:
+def in_care_chart(table: Table, *, width: int = SCREEN_WIDTH) -> Chart:
     return line_chart(
-        table, x="month", series=["total", "18-24"], targets=targets, y_label=_("applications")
+        table, x="month", series=["bw", "bt", "mo"], y_label=_("clients"), width=width
     )
 
 
-def waiting_chart(table: Table) -> Chart:
-    return line_chart(table, x="month", series=["bw", "bt", "mo"], y_label=_("clients"))
+def inflow_chart(
+    table: Table, targets: Sequence[Target] = (), *, width: int = SCREEN_WIDTH
+) -> Chart:
+    return line_chart(
+        table,
+        x="month",
+        series=["total", "18-24"],
+        targets=targets,
+        y_label=_("applications"),
+        width=width,
+    )
 
 
-def waiting_time_chart(table: Table) -> Chart:
-    return line_chart(table, x="month", series=["p50", "p90"], y_label=_("days"))
+def waiting_chart(table: Table, *, width: int = SCREEN_WIDTH) -> Chart:
+    return line_chart(
+        table, x="month", series=["bw", "bt", "mo"], y_label=_("clients"), width=width
+    )
 
 
-def outflow_chart(table: Table) -> Chart:
+def waiting_time_chart(table: Table, *, width: int = SCREEN_WIDTH) -> Chart:
+    """The medians of the product groups in the table."""
+    series = [f"{g}_p50" for g in GROUPS if any(c.key == f"{g}_p50" for c in table.columns)]
+    return line_chart(table, x="month", series=series, y_label=_("days (median)"), width=width)
+
+
+def outflow_chart(table: Table, *, width: int = SCREEN_WIDTH) -> Chart:
     return bar_chart(
-        table, category="month", series=list(DESTINATION_GROUPS), stacked=True, y_label=_("exits")
+        table,
+        category="month",
+        series=list(DESTINATION_GROUPS),
+        stacked=True,
+        y_label=_("exits"),
+        width=width,
     )
 
 
-def throughflow_chart(table: Table) -> Chart:
-    return line_chart(table, x="month", series=["ready", "bw_to_bt"], y_label=_("clients"))
+def ready_chart(table: Table, *, width: int = SCREEN_WIDTH) -> Chart:
+    """The 'ready to move on' backlog, from the throughflow table."""
+    pk = "month" if table.columns[0].kind == "month" else "quarter"
+    title = {
+        "month": _("Ready to move on and still waiting, at the end of the month"),
+        "quarter": _("Ready to move on and still waiting, at the end of the quarter"),
+    }[pk]
+    return line_chart(
+        replace(table, title=title),
+        x="month",
+        series=["ready"],
+        y_label=_("clients"),
+        chart_id="chart-ready",
+        description=_(
+            "Line chart of the clients ready to move on who are still waiting; the figures "
+            "are in the table below the chart."
+        ),
+        width=width,
+    )
+
+
+def transfers_chart(table: Table, *, width: int = SCREEN_WIDTH) -> Chart:
+    """Transfers from BW to BT per period, from the throughflow table."""
+    return bar_chart(
+        replace(table, title=_("Transfers from Beschermd Wonen to Beschermd Thuis")),
+        category="month",
+        series=["bw_to_bt"],
+        y_label=_("transfers"),
+        chart_id="chart-transfers",
+        width=width,
+        height=260,
+    )
+
+
+def kpi_label(key: str) -> str:
+    """The translated name of a key figure (the core holds English templates)."""
+    from doorstroom.core.kpi import KPIS
+
+    kpi = KPIS.get(key)
+    return gettext(kpi.label) if kpi else key
+
+
+def inflow_targets(
+    items: Sequence[tuple[Any, Progress]], municipality: str, *, per_year: int
+) -> list[Target]:
+    """The region's targets on applications as horizontal lines in the inflow chart, per
+    month (``per_year=12``) or per quarter (4). Targets of another municipality are left
+    out."""
+    result = []
+    for target, progress in items:
+        code = target.municipality.code if target.municipality else ""
+        if target.kpi not in ("applications", "applications_youth") or code != municipality:
+            continue
+        if progress.goal is None:
+            continue
+        template = (
+            _("Target %(year)s: %(kpi)s, per month")
+            if per_year == 12
+            else _("Target %(year)s: %(kpi)s, per quarter")
+        )
+        label = template % {"year": target.target_year, "kpi": kpi_label(target.kpi).lower()}
+        result.append(Target(label, progress.goal / per_year))
+    return result
 
 
 # ---------------------------------------------------------------- municipalities
@@ -694,13 +997,60 @@ def comparison_table(
     )
 
 
-def comparison_chart(table: Table, indicator: str) -> Chart:
+COMPARISON_COMPACT = (
+    "name",
+    "applications",
+    "applications_per_10k",
+    "youth_share",
+    "in_care",
+    "in_care_per_10k",
+    "waiting",
+    "ready",
+    "origin_share",
+    "bt_places_per_10k",
+)
+
+
+def compact(table: Table, keys: Sequence[str] = COMPARISON_COMPACT) -> Table:
+    """The table with fewer columns (e.g. for A4), disclosure control as it was: protect
+    the full table first, so that the sums it declares are all there."""
+    return replace(table, columns=[c for c in table.columns if c.key in keys])
+
+
+def comparison_chart(table: Table, indicator: str, *, width: int = SCREEN_WIDTH) -> Chart:
+    """Bars per municipality, highest first, with the region's figure as a line. Cells
+    hidden by disclosure control are sorted last (by name), so that the order reveals
+    nothing about them."""
+    columns = {c.key: c for c in table.columns}
+
+    def shown(row: Row) -> float | None:
+        value = row.cells.get(indicator)
+        if value is None or table.status(row.key, indicator).hidden:
+            return None
+        return float(value)
+
+    ordered = sorted(
+        table.body_rows,
+        key=lambda r: (shown(r) is None, -(shown(r) or 0.0), str(r.cells.get("name"))),
+    )
+    region = table.footer_rows[0] if table.footer_rows else None
+    references = []
+    if region is not None and (value := shown(region)) is not None:
+        references.append(
+            Target(
+                _("Region: %(value)s")
+                % {"value": format_value(value, columns[indicator], Separators.current())},
+                value,
+            )
+        )
     return bar_chart(
-        table,
+        replace(table, rows=ordered),
         category="name",
         series=[indicator],
         horizontal=True,
         y_label=COMPARISON_INDICATORS[indicator],
+        targets=references,
+        width=width,
     )
 
 
@@ -781,9 +1131,18 @@ def pathway_flows(
     return [(a, b, n) for (a, b), n in sorted(flows.items())]
 
 
-def pathway_label(node: str) -> Promise | str:
+PATH_COLUMNS: dict[str, dict[str, Promise]] = {"1": PATH_FIRST, "2": PATH_SECOND, "3": PATH_THIRD}
+
+
+def pathway_label(node: str) -> str:
     column, key = node.split(":", 1)
-    return {"1": PATH_FIRST, "2": PATH_SECOND, "3": PATH_THIRD}[column].get(key, key)
+    return capfirst(str(PATH_COLUMNS[column].get(key, key)))
+
+
+def _node_order(node: str) -> tuple[int, int]:
+    column, key = node.split(":", 1)
+    keys = list(PATH_COLUMNS[column])
+    return int(column), keys.index(key) if key in keys else len(keys)
 
 
 def pathway_table(flows: Sequence[tuple[str, str, int]]) -> Table:
@@ -800,27 +1159,36 @@ def pathway_table(flows: Sequence[tuple[str, str, int]]) -> Table:
                 {"source": str(pathway_label(a)), "target": str(pathway_label(b)), "count": n},
                 key=f"{a}>{b}",
             )
-            for a, b, n in flows
+            for a, b, n in sorted(flows, key=lambda f: (_node_order(f[0]), _node_order(f[1])))
         ],
-        notes=[_("Episodes that started in the period. A client who applied twice counts twice.")],
+        notes=[
+            _("Episodes that started in the period. A client who applied twice counts twice."),
+            _(
+                "A step whose flows are partly hidden to protect small numbers is shown without "
+                "its total."
+            ),
+        ],
         source=SOURCE,
     )
 
 
-def pathway_chart(table: Table, flows: Sequence[tuple[str, str, int]]) -> Chart:
-    nodes: list[list[str]] = [[], [], []]
-    for a, b, _n in flows:
-        for node in (a, b):
-            label = str(pathway_label(node))
-            column = int(node.split(":", 1)[0]) - 1
-            if label not in nodes[column]:
-                nodes[column].append(label)
+def pathway_chart(
+    table: Table, flows: Sequence[tuple[str, str, int]], *, width: int = SCREEN_WIDTH
+) -> Chart:
+    present = {node for a, b, _n in flows for node in (a, b)}
     order = [
-        [str(PATH_FIRST[k]) for k in PATH_FIRST if str(PATH_FIRST[k]) in nodes[0]],
-        [str(PATH_SECOND[k]) for k in PATH_SECOND if str(PATH_SECOND[k]) in nodes[1]],
-        [str(PATH_THIRD[k]) for k in PATH_THIRD if str(PATH_THIRD[k]) in nodes[2]],
+        [pathway_label(f"{c}:{k}") for k in PATH_COLUMNS[c] if f"{c}:{k}" in present]
+        for c in ("1", "2", "3")
     ]
-    return sankey(table, source="source", target="target", value="count", columns=order, height=460)
+    return sankey(
+        table,
+        source="source",
+        target="target",
+        value="count",
+        columns=order,
+        width=width,
+        height=520,
+    )
 
 
 # ---------------------------------------------------------------- targets
@@ -848,7 +1216,8 @@ def targets_table(items: Sequence[tuple[Any, Progress]], *, threshold: int | Non
         rows.append(
             Row(
                 {
-                    "kpi": target.get_kpi_display(),
+                    "kpi": kpi_label(target.kpi),
+                    "unit": _unit(KPIS[target.kpi].kind, unit),
                     "where": target.municipality.name if target.municipality else _("Region"),
                     "baseline": _scaled(guard(p.baseline, unit), scale),
                     "goal": _scaled(p.goal, scale),
@@ -866,6 +1235,7 @@ def targets_table(items: Sequence[tuple[Any, Progress]], *, threshold: int | Non
         columns=[
             Column("kpi", _("Key figure")),
             Column("where", _("Where")),
+            Column("unit", _("Unit")),
             Column("baseline", _("Baseline year"), "decimal", counts_people=False),
             Column("goal", _("Target"), "decimal", counts_people=False),
             Column("target_year", _("In")),
@@ -882,6 +1252,20 @@ def targets_table(items: Sequence[tuple[Any, Progress]], *, threshold: int | Non
         ],
         source=SOURCE,
     )
+
+
+def _unit(kind: Any, unit: Any) -> Promise:
+    from doorstroom.core.kpi import Kind, Unit
+
+    if unit is Unit.PERCENT:
+        return _("percent")
+    if unit is Unit.DAYS:
+        return _("days (median)")
+    if unit is Unit.PER_10K:
+        return _("per 10,000 inhabitants")
+    if kind is Kind.STOCK:
+        return _("clients (at the end)")
+    return _("clients per year")
 
 
 def _scaled(value: float | None, scale: int) -> float | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Max
 
 from doorstroom.core import kpi as core_kpi
@@ -48,12 +49,13 @@ def current() -> Current:
     """The latest spells, and whether the event log has moved on since."""
     from doorstroom.monitor.tasks import refresh
 
-    latest = MonitorSnapshot.objects.defer("data").first()
+    latest = _latest()
     version = _version()
     if latest is None:
         from doorstroom.monitor.services import snapshot_refresh
 
         latest = snapshot_refresh()
+        forget_version()
     stale = latest.version != version
     if stale:
         refresh.enqueue()
@@ -82,10 +84,25 @@ def _version() -> str:
     return version
 
 
+_latest_seen: tuple[float, MonitorSnapshot | None] = (0.0, None)
+
+
+def _latest() -> MonitorSnapshot | None:
+    """The latest snapshot's row (without its data), looked up at most every few seconds."""
+    global _latest_seen
+    now = time.monotonic()
+    seen_at, snapshot = _latest_seen
+    if now - seen_at > VERSION_TTL or snapshot is None:
+        snapshot = MonitorSnapshot.objects.defer("data").first()
+        _latest_seen = (now, snapshot)
+    return snapshot
+
+
 def forget_version() -> None:
     """Look at the event log again on the next request (tests, after a refresh)."""
-    global _version_seen
+    global _version_seen, _latest_seen
     _version_seen = (0.0, "")
+    _latest_seen = (0.0, None)
 
 
 def region_slug(user: Any) -> str:
@@ -147,24 +164,32 @@ def figures(
 
 
 def region_municipalities(user: Any) -> list[Municipality]:
-    return list(user.organisation.region.members.order_by("name"))
+    region_id = user.organisation.region_id
+    key = f"monitor:municipalities:{region_id}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = list(
+            Municipality.objects.filter(memberships__region_id=region_id).order_by("name")
+        )
+        cache.set(key, cached, 300)
+    return list(cached)
 
 
 def populations(user: Any) -> dict[str, int]:
-    """The latest population figure of every municipality of the user's region."""
-    members = user.organisation.region.members.all()
-    latest = (
-        PopulationFigure.objects.filter(municipality__in=members)
-        .values("municipality__code")
-        .annotate(year=Max("year"))
+    """The latest population figure of every municipality of the user's region (cached a
+    few minutes per process: population figures change once a year)."""
+    region_id = user.organisation.region_id
+    key = f"monitor:populations:{region_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return dict(cached)
+    rows = (
+        PopulationFigure.objects.filter(municipality__memberships__region_id=region_id)
+        .order_by("year")
+        .values_list("municipality__code", "population")
     )
-    result: dict[str, int] = {}
-    for row in latest:
-        figure = PopulationFigure.objects.filter(
-            municipality__code=row["municipality__code"], year=row["year"]
-        ).first()
-        if figure is not None:
-            result[row["municipality__code"]] = figure.population
+    result = dict(rows)  # ordered by year: the latest year wins
+    cache.set(key, result, 300)
     return result
 
 

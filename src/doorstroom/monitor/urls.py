@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("gemeenten/", views.municipalities, name="municipalities"),
     path("routes/", views.pathways, name="pathways"),
+    path("rapport/", views.quarterly_report, name="report"),
     path("doelen/", views.targets, name="targets"),
     path("doelen/nieuw/", views.target_edit, name="target_create"),
     path("doelen/<int:pk>/", views.target_edit, name="target_edit"),

@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -28,9 +30,9 @@ from doorstroom.core import metrics
 from doorstroom.core.kpi import Status, TargetError
 from doorstroom.core.roles import Role
 from doorstroom.monitor import presentation as p
-from doorstroom.monitor import selectors, services
+from doorstroom.monitor import report, selectors, services
 from doorstroom.monitor.forms import ComparisonForm, FilterForm, TargetForm
-from doorstroom.web.charts import Target
+from doorstroom.web.pdf import pdf_response
 from doorstroom.web.tables import Table, export_response
 
 MONITOR_ROLES = (
@@ -53,15 +55,22 @@ def _protect(user: Any, tables: list[Table]) -> list[Table]:
 
 
 def _selection(request: HttpRequest, form_class: type[FilterForm] = FilterForm) -> dict[str, Any]:
-    """The filters of the request (defaults where empty or invalid)."""
+    """The filters of the request (defaults where empty or invalid). The form shows the
+    period in use, also when it is the default."""
     user = member(request)
     municipalities = selectors.region_municipalities(user)
     form = form_class(request.GET or None, municipalities=municipalities)
     state = selectors.current()
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    valid = form.is_bound and form.is_valid()
+    data = form.cleaned_data if valid else {}
     last_month = data.get("last") or date(state.as_of.year, state.as_of.month, 1)
     last_day = min(metrics._add_months(last_month, 1) - timedelta(days=1), state.as_of)
     first = data.get("first") or metrics._add_months(last_month, -23)
+    if valid or not form.is_bound:
+        shown = {k: v for k, v in request.GET.items() if k in form.fields}
+        shown.update({"first": f"{first:%Y-%m}", "last": f"{last_month:%Y-%m}"})
+        form = form_class(shown, municipalities=municipalities)
+        form.is_valid()
     code = data.get("municipality") or ""
     filters = selectors.region_filters(
         user,
@@ -85,20 +94,14 @@ def _selection(request: HttpRequest, form_class: type[FilterForm] = FilterForm) 
     }
 
 
-def _inflow_targets(user: Any, state: selectors.Current, code: str) -> list[Target]:
-    result = []
-    for target, progress in selectors.target_progress(user, state):
-        municipality = target.municipality.code if target.municipality else ""
-        if target.kpi not in ("applications", "applications_youth") or municipality != code:
-            continue
-        if progress.goal is None:
-            continue
-        label = _("Target %(year)s: %(kpi)s, per month") % {
-            "year": target.target_year,
-            "kpi": target.get_kpi_display(),
-        }
-        result.append(Target(label, progress.goal / 12, at=date(target.target_year, 12, 1)))
-    return result
+QUARTERLY_METRICS = (
+    "applications",
+    "exits",
+    "bw_to_bt",
+    "stock_ready",
+    "ready_wait",
+    "ready_backlog_age",
+)
 
 
 def _overview_tables(s: dict[str, Any]) -> list[Table]:
@@ -112,7 +115,7 @@ def _overview_tables(s: dict[str, Any]) -> list[Table]:
         state,
         filters,
         metrics.Months.quarters(s["first"], s["last_day"]),
-        metric_names=["applications", "exits"],
+        metric_names=QUARTERLY_METRICS,
     )
     yearly = selectors.figures(
         state,
@@ -120,7 +123,14 @@ def _overview_tables(s: dict[str, Any]) -> list[Table]:
         metrics.Months.years(s["last_day"].year - 4, s["last_day"]),
         metric_names=["returns", "return_rate", "exits"],
     )
-    keys = p.key_figures(two)
+    quarters = metrics.Months.quarters(s["first"], s["last_day"])
+    group = s["data"].get("product")
+    waiting = report.waiting_figures(state, filters, quarters, [group] if group else None)
+    keys = p.key_figures(
+        two,
+        now=_("12 months up to %(day)s") % {"day": date_format(s["last_day"], "j F Y")},
+        before=_("The 12 months before"),
+    )
     return _protect(
         user,
         [
@@ -130,8 +140,8 @@ def _overview_tables(s: dict[str, Any]) -> list[Table]:
             p.inflow_table(monthly),
             p.channel_table(quarterly),
             p.waiting_table(monthly),
-            p.waiting_time_table(monthly),
-            p.throughflow_table(monthly),
+            p.waiting_time_table(waiting),
+            p.throughflow_table(quarterly),
             p.outflow_table(quarterly),
             p.capacity_table(monthly),
             p.returns_table(yearly),
@@ -175,14 +185,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     if body is None:
         tables = _overview_tables(s)
         t = {table.id.replace("-", "_"): table for table in tables}
+        progress = selectors.target_progress(s["user"], s["state"])
         charts = {
             "in_care": p.in_care_chart(t["in_care"]),
             "inflow": p.inflow_chart(
-                t["inflow"], _inflow_targets(s["user"], s["state"], s["municipality"])
+                t["inflow"], p.inflow_targets(progress, s["municipality"], per_year=12)
             ),
             "waiting": p.waiting_chart(t["waiting"]),
             "waiting_time": p.waiting_time_chart(t["waiting_time"]),
-            "throughflow": p.throughflow_chart(t["throughflow"]),
+            "ready": p.ready_chart(t["throughflow"]),
+            "transfers": p.transfers_chart(t["throughflow"]),
             "outflow": p.outflow_chart(t["outflow"]),
         }
         body = render_to_string(
@@ -191,10 +203,16 @@ def overview(request: HttpRequest) -> HttpResponse:
             request=request,
         )
         cache.set(key, body, CACHE_SECONDS)
+    quarters = report.available(s["state"].spells.first_day, s["state"].as_of)
     return render(
         request,
         "monitor/overview.html",
-        {**s, "body": mark_safe(body), "protected": not selectors.sees_small_counts(s["user"])},  # noqa: S308
+        {
+            **s,
+            "body": mark_safe(body),  # noqa: S308
+            "protected": not selectors.sees_small_counts(s["user"]),
+            "quarters": quarters,
+        },
     )
 
 
@@ -267,7 +285,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             "state": state,
             "table": table,
             "tables": [table],
-            "items": items,
+            "items": [(t, pr, p.kpi_label(t.kpi)) for t, pr in items],
             "may_edit": user.role_enum in TARGET_EDITORS,
             "behind": sum(1 for _t, pr in items if pr.status is Status.OFF_TRACK),
         },
@@ -305,3 +323,42 @@ def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.target_delete(user=user, actor=Actor.from_request(request), target=target)
     messages.success(request, _("The target has been removed."))
     return redirect("monitor:targets")
+
+
+@rule(*MONITOR_ROLES)
+def quarterly_report(request: HttpRequest) -> HttpResponse:
+    """The quarterly report of the user's region as a PDF (``?kwartaal=2026-3``; default:
+    the last complete quarter). Disclosure control always applies: it is an export."""
+    user = member(request)
+    state = selectors.current()
+    quarters = report.available(state.spells.first_day, state.as_of)
+    asked = request.GET.get("kwartaal", "")
+    try:
+        quarter = report.choose(asked, quarters)
+    except report.QuarterError as error:
+        return render(
+            request,
+            "monitor/report_error.html",
+            {"error": error.message, "quarters": quarters, "asked": asked, "state": state},
+            status=400,
+        )
+    raw = "|".join(
+        [
+            "report",
+            str(state.snapshot_id),
+            selectors.region_slug(user),
+            quarter.value,
+            get_language() or "",
+            selectors.targets_stamp(user),
+            timezone.localdate().isoformat(),
+        ]
+    )
+    key = "monitor:" + hashlib.sha256(raw.encode()).hexdigest()
+    content = cache.get(key)
+    if content is None:
+        content = report.build(user, state, quarter)
+        cache.set(key, content, CACHE_SECONDS)
+    return pdf_response(
+        content,
+        f"kwartaalrapportage-{selectors.region_slug(user)}-{quarter.year}-k{quarter.number}",
+    )

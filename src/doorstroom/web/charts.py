@@ -19,21 +19,32 @@ deficiencies; line series also differ by dash pattern. Output is deterministic.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any, Final
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from doorstroom.web.tables import Column, Row, Separators, StrOrPromise, Table, format_value
+from doorstroom.core.disclosure import Policy
+from doorstroom.web.tables import (
+    Column,
+    Row,
+    Separators,
+    StrOrPromise,
+    Table,
+    for_export,
+    format_value,
+)
 
-# Okabe-Ito blue, vermillion, bluish green, reddish purple, near-black, and a purple:
+# Okabe-Ito blue, vermillion, bluish green, reddish purple, near-black, a purple and a mid
+# grey (4.5:1; it differs from the hues in every vision and from near-black in lightness):
 # every colour >= 3:1 on white; pairwise distinct under deuteranopia, protanopia and
 # tritanopia (Machado 2009 simulation, CIELAB distance >= 8).
-PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#1A1A1A", "#6A3D9A")
+PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#1A1A1A", "#6A3D9A", "#767676")
 DASHES: Final = (None, "8 4", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 4")
 TEXT: Final = "#1A1A1A"
 MUTED: Final = "#595959"  # axis labels: 7:1 on white
@@ -56,12 +67,20 @@ class Target:
 
 @dataclass(frozen=True)
 class Chart:
-    """An SVG chart and its table alternative."""
+    """An SVG chart and its table alternative (``table``: the figures drawn, with its own
+    id); ``source`` is the table it was drawn from, ``redraw`` draws it again from another
+    version of that table (e.g. with disclosure control)."""
 
     id: str
     title: str
     svg: SafeString
     table: Table
+    source: Table = field(repr=False, compare=False)
+    redraw: Callable[[Table], Chart] = field(repr=False, compare=False)
+
+    def protect(self, policy: Policy | None = None) -> Chart:
+        """The chart drawn again from its table with disclosure control applied."""
+        return self.redraw(self.source.protect(policy))
 
     def __html__(self) -> SafeString:
         return format_html(
@@ -79,6 +98,12 @@ class Chart:
         return str(self.__html__())
 
 
+def for_export_chart(chart: Chart) -> Chart:
+    """Disclosure control for a chart in an export (PDF), as ``tables.for_export``."""
+    protected = for_export(chart.source)
+    return chart if protected is chart.source else chart.redraw(protected)
+
+
 # ------------------------------------------------------------------ small helpers
 def _f(value: float) -> str:
     """Coordinates with one decimal: compact and deterministic."""
@@ -94,19 +119,23 @@ def _text_width(text: str, size: int = FONT_SIZE) -> float:
     return len(text) * size * CHAR_WIDTH
 
 
-def _nice_step(span: float, count: int) -> float:
-    """The 1-2-2.5-5 step closest (on a log scale) to ``span / count``."""
+def _nice_step(span: float, count: int, integer: bool = False) -> float:
+    """The 1-2-2.5-5 step closest (on a log scale) to ``span / count``; with ``integer``
+    a whole number (counts of people: no tick at 2.5 clients)."""
     raw = span / max(count, 1)
     magnitude = float(10 ** math.floor(math.log10(raw)))
     steps = [f * magnitude for f in (1, 2, 2.5, 5, 10)]
+    if integer:
+        steps = [s for s in steps if s >= 1 and float(s).is_integer()] or [1.0]
     return min(steps, key=lambda step: abs(math.log(step / raw)))
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high]: 0, 20, 40, ... or 0, 2.5, 5, ..."""
+def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False) -> list[float]:
+    """Round tick values covering [low, high]: 0, 20, 40, ... or 0, 2.5, 5, ... (``integer``:
+    whole numbers only)."""
     if high <= low:
         high = low + 1
-    step = _nice_step(high - low, count)
+    step = _nice_step(high - low, count, integer)
     start = math.floor(low / step + 1e-9) * step
     end = math.ceil(high / step - 1e-9) * step
     n = round((end - start) / step)
@@ -124,6 +153,12 @@ def _tick_column(column: Column, step: float) -> Column:
         decimals += 1
     kind = column.kind if column.kind in ("percent", "money") else "decimal"
     return Column("tick", "", kind, decimals=decimals)
+
+
+def _whole(columns: Iterable[Column]) -> bool:
+    """Do the series count whole things (people, days)?"""
+    kinds = {c.kind for c in columns}
+    return bool(kinds) and kinds <= {"int", "days"}
 
 
 def months_between(first: date, later: date) -> int:
@@ -295,7 +330,7 @@ def line_chart(
     finite += [t.value for t in targets]
     low = min([0.0, *finite])
     high = max([0.0, *finite]) or 1.0
-    ticks = nice_ticks(low, high)
+    ticks = nice_ticks(low, high, integer=_whole(columns[k] for k in series))
     tick_column = _tick_column(y_column, ticks[1] - ticks[0] if len(ticks) > 1 else 1)
     tick_labels = [format_value(t, tick_column, seps) for t in ticks]
 
@@ -325,8 +360,13 @@ def line_chart(
     plot_w = width - left - right
     plot_h = height - top - bottom
 
+    # categories (e.g. quarters) sit in the middle of equal slots, so that the labels at
+    # both ends fit; months run from edge to edge
+    pad = 0.0 if first is not None else 0.5
+
     def sx(v: float) -> float:
-        return left + (v / x_max * plot_w if x_max else plot_w / 2)
+        span = x_max + 2 * pad
+        return left + ((v + pad) / span * plot_w if span else plot_w / 2)
 
     y_lo, y_hi = ticks[0], ticks[-1]
 
@@ -395,11 +435,11 @@ def line_chart(
     for t in targets:
         if t.at is None:
             y = sy(t.value)
-            parts.append(
+            parts.append(  # named in the legend (a label here would cross the lines)
                 f'<line x1="{_f(left)}" y1="{_f(y)}" x2="{_f(left + plot_w)}" y2="{_f(y)}" '
-                f'stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 3"/>'
+                f'stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 3">'
+                f"<title>{escape(str(t.label))}</title></line>"
             )
-            parts.append(_text(left + plot_w - 4, y - 5, str(t.label), anchor="end", size=11))
         elif t in target_x:
             xx, y = sx(target_x[t]), sy(t.value)
             parts.append(
@@ -409,7 +449,21 @@ def line_chart(
             )
     parts.append("</svg>")
     target_notes = [_target_note(t, y_column, x_column) for t in targets]
-    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id, target_notes))
+    redraw = partial(
+        line_chart,
+        x=x,
+        series=series,
+        band=band,
+        band_label=band_label,
+        targets=targets,
+        y_label=y_label,
+        description=description,
+        chart_id=chart_id,
+        width=width,
+        height=height,
+    )
+    alternative = _alternative(table, chart_id, target_notes)
+    return Chart(chart_id, title, _svg(parts), alternative, table, redraw)
 
 
 def _target_note(target: Target, y_column: Column, x_column: Column) -> str:
@@ -521,6 +575,7 @@ def bar_chart(
     stacked: bool = False,
     horizontal: bool = False,
     y_label: StrOrPromise | None = None,
+    targets: Sequence[Target] = (),
     description: StrOrPromise | None = None,
     chart_id: str | None = None,
     width: int = 720,
@@ -528,7 +583,10 @@ def bar_chart(
 ) -> Chart:
     """Bars per body row of ``table`` (the ``category`` column names them), one bar per
     series column side by side, or ``stacked``. ``horizontal`` suits long names (e.g.
-    municipalities). Negative values (a loss) go below / left of zero."""
+    municipalities). Negative values (a loss) go below / left of zero. ``targets`` are
+    reference lines across the bars (e.g. the region's figure). A bar hidden by disclosure
+    control shows its mark ("<10", "•") instead (side by side bars only)."""
+    requested_height = height
     columns = {c.key: c for c in table.columns}
     seps = Separators.current()
     chart_id = chart_id or f"chart-{table.id}"
@@ -542,21 +600,25 @@ def bar_chart(
         ]
     else:
         ends = [v for vs in values for v in vs if v is not None]
-    ticks = nice_ticks(min([0.0, *ends]), max([0.0, *ends]) or 1.0)
+    ends += [t.value for t in targets]
+    ticks = nice_ticks(
+        min([0.0, *ends]), max([0.0, *ends]) or 1.0, integer=_whole(columns[k] for k in series)
+    )
     tick_column = _tick_column(columns[series[0]], ticks[1] - ticks[0])
     tick_labels = [format_value(t, tick_column, seps) for t in ticks]
     n = max(len(rows), 1)
     per_group = 1 if stacked else max(len(series), 1)
     if height is None:
         height = int(60 + n * max(14 * per_group + 10, 24)) + 40 if horizontal else 320
-    legend = _Legend(
-        width - 24,
-        [
-            (_box_swatch(PALETTE[i % len(PALETTE)]), str(columns[k].label))
-            for i, k in enumerate(series)
-        ],
-    )
-    top = 8 + legend.height() + 8
+    legend_items = [
+        (_box_swatch(PALETTE[i % len(PALETTE)]), str(columns[k].label))
+        for i, k in enumerate(series)
+    ]
+    if len(series) == 1 and y_label:  # the axis title names the only series
+        legend_items = []
+    legend_items += [(_line_swatch(TARGET, "6 3"), str(t.label)) for t in targets]
+    legend = _Legend(width - 24, legend_items)
+    top = 8 + legend.height() + (8 if legend_items else 0)
     if horizontal:
         left = 12 + max([_text_width(nm) for nm in names] or [0])
         bottom = 36 + (18 if y_label else 0)
@@ -629,11 +691,27 @@ def bar_chart(
             )
     parts.append("</g>")
     parts.append('<g class="ds-chart__bars">')
+    marks: list[str] = []
     for ci, (name, vs) in enumerate(zip(names, values, strict=True)):
         start = ci * band + band * 0.15
         pos, neg = 0.0, 0.0
         for si, v in enumerate(vs):
             if v is None:
+                mark = None if stacked else table.mark(rows[ci].key, series[si])
+                if mark:
+                    c_mid = start + si * bar + bar / 2
+                    if horizontal:
+                        marks.append(_text(left + val(0.0) + 4, top + c_mid + 4, mark, fill=MUTED))
+                    else:
+                        marks.append(
+                            _text(
+                                left + c_mid,
+                                top + plot_h - val(0.0) - 4,
+                                mark,
+                                anchor="middle",
+                                fill=MUTED,
+                            )
+                        )
                 continue
             colour = PALETTE[si % len(PALETTE)]
             tip = f"{name}, {columns[series[si]].label}: {format_value(rows[ci].cells.get(series[si]), columns[series[si]], seps)}"
@@ -647,6 +725,21 @@ def bar_chart(
             else:
                 parts.append(rect(start + si * bar, bar, 0.0, v, colour, tip))
     parts.append("</g>")
+    if marks:
+        parts.append('<g class="ds-chart__marks">' + "".join(marks) + "</g>")
+    for reference in targets:
+        at = val(reference.value)
+        if horizontal:
+            line = (
+                f'x1="{_f(left + at)}" y1="{_f(top)}" x2="{_f(left + at)}" y2="{_f(top + plot_h)}"'
+            )
+        else:
+            y = top + plot_h - at
+            line = f'x1="{_f(left)}" y1="{_f(y)}" x2="{_f(left + plot_w)}" y2="{_f(y)}"'
+        parts.append(
+            f'<line {line} stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 3">'
+            f"<title>{escape(str(reference.label))}</title></line>"
+        )
     # zero line and category labels
     z = val(0.0)
     if horizontal:
@@ -670,7 +763,21 @@ def bar_chart(
         elif ci % every == 0:
             parts.append(_text(left + mid, top + plot_h + 18, name, anchor="middle"))
     parts.append("</g></svg>")
-    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id))
+    redraw = partial(
+        bar_chart,
+        category=category,
+        series=series,
+        stacked=stacked,
+        horizontal=horizontal,
+        y_label=y_label,
+        targets=targets,
+        description=description,
+        chart_id=chart_id,
+        width=width,
+        height=requested_height,
+    )
+    notes = [_("Dashed line: %(label)s.") % {"label": t.label} for t in targets]
+    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id, notes), table, redraw)
 
 
 def _bar_summary(table: Table, series: Sequence[str], columns: Mapping[str, Column]) -> str:
@@ -700,7 +807,8 @@ def sankey(
     bottom. Band widths are proportional to the counts; bands leave and enter a node in
     the order of the node at the other end, which keeps crossings down. A band has the
     colour of its source node (palette order, or ``node_colours``). Hidden flows are not
-    drawn; node sizes are the drawn flows, so they reveal nothing more."""
+    drawn; node sizes are the drawn flows, so they reveal nothing more, and a node with a
+    hidden flow shows no total."""
     table_columns = {c.key: c for c in table.columns}
     seps = Separators.current()
     chart_id = chart_id or f"chart-{table.id}"
@@ -708,8 +816,11 @@ def sankey(
     column_of = {name: ci for ci, names in enumerate(columns) for name in names}
     order = {name: oi for names in columns for oi, name in enumerate(names)}
     flows: list[tuple[str, str, float, Row]] = []
+    incomplete: set[str] = set()  # nodes with a hidden flow: drawn size is not their total
     for row in table.body_rows:
         a, b, v = row.cells.get(source), row.cells.get(target), _cell(table, row, value)
+        if v is None and table.status(row.key, value).hidden:
+            incomplete.update(str(n) for n in (a, b))
         if v is None or v <= 0 or a not in column_of or b not in column_of:
             continue
         if column_of[b] <= column_of[a]:
@@ -724,7 +835,9 @@ def sankey(
 
     value_column = table_columns[value]
     labels = {
-        n: f"{n} ({format_value(int(size[n]) if size[n].is_integer() else size[n], value_column, seps)})"
+        n: n
+        if n in incomplete
+        else f"{n} ({format_value(int(size[n]) if size[n].is_integer() else size[n], value_column, seps)})"
         for n in column_of
     }
     node_w = 14.0
@@ -835,7 +948,19 @@ def sankey(
                 )
                 parts.append(_text(x + node_w + 6, cy, label))
     parts.append("</g></svg>")
-    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id))
+    redraw = partial(
+        sankey,
+        source=source,
+        target=target,
+        value=value,
+        columns=columns,
+        node_colours=node_colours,
+        description=description,
+        chart_id=chart_id,
+        width=width,
+        height=height,
+    )
+    return Chart(chart_id, title, _svg(parts), _alternative(table, chart_id), table, redraw)
 
 
 def _sankey_summary(columns: Sequence[Sequence[str]]) -> str:

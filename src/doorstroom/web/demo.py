@@ -165,6 +165,9 @@ def demo_seed() -> list[DemoLogin]:
 
     seed_facilities(region)
     seed_journeys(region)
+    from doorstroom.finance.demo import seed_finance
+
+    seed_finance(region)
     from doorstroom.housing.demo import seed_housing
 
     seed_housing(region)

@@ -2,13 +2,11 @@
 with disclosure control.
 
 Every screen that shows figures builds :class:`Table` s and renders them with
-``{% load tables %}{% table t downloads=True %}``; its view answers exports with one line::
+``{% load figures %}{% table t downloads=True %}``; its view answers exports with one line::
 
     @rule(Role.POLICY_ADVISOR)
     def monitor(request):
-        tables = [inflow_table(...), outflow_table(...)]
-        if disclosure_applies(request.user):        # roles without client access
-            tables = [t.protect() for t in tables]
+        tables = protect_for(request.user, [inflow_table(...), outflow_table(...)])
         if response := export_response(request, tables, filename="monitor"):
             return response                         # ?export=xlsx[&table=<id>] or csv
         return render(request, "monitor/page.html", {"tables": tables})
@@ -41,6 +39,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from doorstroom.core.disclosure import (
+    SECONDARY_MARK,
     CellStatus,
     Policy,
     Relation,
@@ -73,7 +72,9 @@ class Column:
     """A column. ``sum_of``: in every row this cell is the sum of those columns (a total
     column). ``derived_from``: a share, rate or median computed from these cells of the same
     row (columns, or extra keys in the row's cells that are not shown): hidden when one of
-    them is. ``counts_people``: subject to disclosure control (default: ``int`` columns)."""
+    them is. ``counts_people``: subject to disclosure control (default: ``int`` columns).
+    ``keep``: the column a chart is about (e.g. young people in the inflow); where secondary
+    suppression must pick one of equally small cells, it picks a cell of another column."""
 
     key: str
     label: StrOrPromise
@@ -83,6 +84,7 @@ class Column:
     sum_of: tuple[str, ...] = ()
     derived_from: tuple[str, ...] = ()
     counts_people: bool | None = None
+    keep: bool = False  # disclosure control hides other cells first among equal counts
 
     @property
     def numeric(self) -> bool:
@@ -164,6 +166,11 @@ class Table:
         row_keys = [r.key for r in (*body, *foot)]
         if len(set(row_keys)) != len(row_keys):
             raise ValueError(f"table {self.id}: row keys must be unique")
+        for row in (*body, *foot):
+            if isinstance(row.sum_of, str) and row.sum_of != BODY:
+                raise ValueError(f"row {row.key}: sum_of is BODY or a tuple of row keys")
+            if isinstance(row.sum_of, tuple) and not set(row.sum_of) <= set(row_keys):
+                raise ValueError(f"row {row.key}: sum_of names rows that are not in the table")
         object.__setattr__(self, "body_rows", body)
         object.__setattr__(self, "footer_rows", foot)
 
@@ -190,16 +197,18 @@ class Table:
             value = row.cells.get(column.key)
             status = self.status(row.key, column.key)
             text = (
-                self._mark(row.key, column.key)
+                self.mark(row.key, column.key) or SECONDARY_MARK
                 if status.hidden
                 else format_value(value, column, separators)
             )
             out.append(Cell(text, column, value, status, row_header=self.row_header and i == 0))
         return out
 
-    def _mark(self, row: str, column: str) -> str:
-        assert self.suppression is not None
-        return self.suppression.mark((row, column)) or "•"
+    def mark(self, row: str, column: str) -> str | None:
+        """What a hidden cell shows ("<10" or "•"), or None when the cell is shown."""
+        if self.suppression is None or not self.status(row, column).hidden:
+            return None
+        return self.suppression.mark((row, column)) or SECONDARY_MARK
 
     def all_notes(self) -> list[str]:
         """The table's notes plus the explanation of the marks that occur in it."""
@@ -218,7 +227,7 @@ class Table:
                     )
                     % {"mark": policy.primary_mark, "threshold": policy.threshold}
                 )
-            if "•" in marks:
+            if SECONDARY_MARK in marks:
                 notes.append(
                     _(
                         "•: not shown, so that small numbers cannot be worked out from totals or other figures."
@@ -356,11 +365,13 @@ def protect_cells(table: Table, policy: Policy) -> Suppression[CellKey]:
     counts = [c for c in table.columns if c.is_count]
     rows = (*table.body_rows, *table.footer_rows)
     values: dict[CellKey, int] = {}
-    for row in rows:
-        for column in counts:
-            value = row.cells.get(column.key)
-            if value is not None:
-                values[(row.key, column.key)] = value
+    # the solver breaks ties between equal counts by order: the kept columns' cells last
+    for keep in (False, True):
+        for row in rows:
+            for column in counts:
+                value = row.cells.get(column.key)
+                if column.keep == keep and value is not None:
+                    values[(row.key, column.key)] = value
     relations: list[Relation[CellKey]] = []
     for row in rows:
         for column in counts:
@@ -512,7 +523,7 @@ def to_csv(table: Table) -> bytes:
     for row in (*table.body_rows, *table.footer_rows):
         writer.writerow(
             [
-                _csv_mark(table, row.key, c.key) or format_plain(row.cells.get(c.key), c)
+                table.mark(row.key, c.key) or format_plain(row.cells.get(c.key), c)
                 for c in table.columns
             ]
         )
@@ -526,10 +537,6 @@ def _csv_label(column: Column) -> str:
     if column.kind == "money" and "€" not in label:
         label += " (€)"
     return _defuse(label)
-
-
-def _csv_mark(table: Table, row: str, column: str) -> str | None:
-    return table._mark(row, column) if table.status(row, column).hidden else None
 
 
 def to_xlsx(
@@ -581,7 +588,7 @@ def to_xlsx(
             is_total = i >= n_body or row.sum_of is not None
             for j, column in enumerate(table.columns, start=1):
                 value = row.cells.get(column.key)
-                mark = _csv_mark(table, row.key, column.key)
+                mark = table.mark(row.key, column.key)
                 if mark is not None:
                     cell = _put(sheet, r, j, mark)
                     cell.alignment = right
@@ -689,7 +696,7 @@ def export_response(
         raise Http404("nothing to export")
     selected = [for_export(t) for t in selected]
     stamp = timezone.localdate().isoformat()
-    name = _slug(filename)
+    name = slug(filename)
     if fmt == "csv":
         if len(selected) != 1:
             return HttpResponseBadRequest(_("Choose one table for a CSV download."))
@@ -704,7 +711,8 @@ def export_response(
     return response
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A safe file name part: lower-case letters, digits, - and _."""
     return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "export"
 
 
