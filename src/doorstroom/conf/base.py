@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "doorstroom.finance",
     "doorstroom.jobs",
     "doorstroom.monitor",
+    "doorstroom.housing",
 ]
 
 MIDDLEWARE = [

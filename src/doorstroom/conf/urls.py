@@ -17,6 +17,7 @@ urlpatterns = [
     path("voorzieningen/", include("doorstroom.facilities.urls")),
     path("afwegingskader/", include(framework_patterns)),
     path("monitor/", include("doorstroom.monitor.urls")),
+    path("woningen/", include("doorstroom.housing.urls")),
     path("financien/", include("doorstroom.finance.urls")),
     path("toegangslog/", include("doorstroom.audit.urls")),
     path("taken/", include("doorstroom.jobs.urls")),
