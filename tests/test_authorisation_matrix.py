@@ -198,6 +198,54 @@ def _proposed_facility(world: World, user: User) -> dict[str, Any]:
     return {"pk": facility.pk}
 
 
+def _housing_proposal(world: World, status: str) -> Any:
+    from doorstroom.housing.models import Home, MatchRound, Proposal
+
+    coordinator = world.users[(Role.PLACEMENT_COORDINATOR, "own")]
+    association = world.own.organisations[OrganisationKind.HOUSING_ASSOCIATION]
+    home = Home.objects.create(
+        region=world.own.region,
+        association=association,
+        municipality=world.own.municipality,
+        reference=f"M-{Home.objects.count() + 1}",
+        unit_type="studio",
+        rent=600,
+        available_from=date(2026, 1, 1),
+        status="proposed" if status == "approved" else "offered",
+    )
+    match_round = MatchRound.objects.create(
+        region=world.own.region, run_by=coordinator, reference_date=date(2026, 1, 1), method="x"
+    )
+    client = (
+        world.own_client
+        if status not in ("approved", "accepted")
+        else ClientFactory(
+            region=world.own.region,
+            responsible_municipality=world.own.municipality,
+            created_by=world.users[(Role.ACCESS_OFFICER, "own")],
+        )
+    )
+    return Proposal.objects.create(
+        round=match_round, home=home, client=client, status=status, age_band="35-49"
+    )
+
+
+def _draft(world: World, user: User) -> dict[str, Any]:
+    return {"reference": _housing_proposal(world, "draft").reference}
+
+
+def _accepted(world: World, user: User) -> dict[str, Any]:
+    return {"reference": _housing_proposal(world, "accepted").reference}
+
+
+def _approved(world: World, user: User) -> dict[str, Any]:
+    return {"reference": _housing_proposal(world, "approved").reference}
+
+
+def _match_round(world: World, user: User) -> dict[str, Any]:
+    return {"pk": _housing_proposal(world, "draft").round_id}
+
+
 AO, PC, MO, CP, ADMIN, POLICY = (
     Role.ACCESS_OFFICER,
     Role.PLACEMENT_COORDINATOR,
@@ -206,6 +254,7 @@ AO, PC, MO, CP, ADMIN, POLICY = (
     Role.ADMINISTRATOR,
     Role.POLICY_ADVISOR,
 )
+HA = Role.HOUSING_ASSOCIATION
 MONITOR_ROLES = frozenset(
     {
         AO,
@@ -333,6 +382,37 @@ MATRIX: dict[str, Entry] = {
     "forecast:norms": Entry("role", roles=FORECAST_EDITORS),
     "forecast:assessment": Entry(
         "role", roles=FORECAST_READERS, kwargs=_proposed_facility, scoped=True
+    ),
+    "housing:overview": Entry("role", roles=frozenset({PC, MO, POLICY, HA})),
+    "housing:agreement_create": Entry("role", roles=frozenset({PC, POLICY})),
+    "housing:homes": Entry("role", roles=frozenset({PC, HA})),
+    "housing:home_create": Entry("role", roles=frozenset({HA})),
+    "housing:rounds": Entry("role", roles=frozenset({PC})),
+    "housing:round_run": Entry("role", roles=frozenset({PC}), method="POST", ok=frozenset({302})),
+    "housing:round": Entry("role", roles=frozenset({PC}), kwargs=_match_round, scoped=True),
+    "housing:approve": Entry(
+        "role",
+        roles=frozenset({PC}),
+        method="POST",
+        ok=frozenset({302}),
+        kwargs=_draft,
+        scoped=True,
+    ),
+    "housing:reject": Entry(
+        "role",
+        roles=frozenset({PC}),
+        method="POST",
+        ok=frozenset({302}),
+        kwargs=_draft,
+        scoped=True,
+    ),
+    "housing:edit": Entry("role", roles=frozenset({PC}), kwargs=_draft, scoped=True),
+    "housing:move_in": Entry("role", roles=frozenset({PC}), kwargs=_accepted, scoped=True),
+    "housing:association_proposals": Entry("role", roles=frozenset({HA})),
+    "housing:answer": Entry("role", roles=frozenset({HA}), kwargs=_approved, scoped=True),
+    "housing:replay": Entry("role", roles=frozenset({PC, POLICY})),
+    "housing:profile": Entry(
+        "role", roles=frozenset({PC, AO}), kwargs=_client, scoped=True, own_sees=frozenset({PC, AO})
     ),
     "configuration:upload": Entry("role", roles=frozenset({ADMIN})),
     "configuration:download": Entry(

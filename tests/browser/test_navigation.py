@@ -42,7 +42,19 @@ def check_page(page: Any, problems: list[str]) -> None:
     ("username", "extra_links"),
     [
         ("toegang", ["Aanmelding registreren", "C-", "Beschermd Wonen 24/7"]),
-        ("plaatsing", ["C-", "De Linde", "Beschermd Wonen 24/7", "Voorziening toevoegen"]),
+        (
+            "plaatsing",
+            [
+                "C-",
+                "De Linde",
+                "Beschermd Wonen 24/7",
+                "Voorziening toevoegen",
+                "Matchrondes",
+                "Aangeboden woningen",
+                "Terugblik: een periode opnieuw afspelen",
+            ],
+        ),
+        ("corporatie", ["Voorstellen voor onze woningen", "Woning aanbieden"]),
         ("zorgaanbieder", ["De Linde", "Woonhof Noord"]),
         ("beheer", ["Inwonertallen inlezen (CBS)", "Groningen"]),
         ("gemeente", ["C-"]),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "doorstroom.jobs",
     "doorstroom.monitor",
     "doorstroom.forecast",
+    "doorstroom.housing",
 ]
 
 MIDDLEWARE = [

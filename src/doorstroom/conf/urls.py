@@ -18,6 +18,7 @@ urlpatterns = [
     path("afwegingskader/", include(framework_patterns)),
     path("monitor/", include("doorstroom.monitor.urls")),
     path("prognose/", include("doorstroom.forecast.urls")),
+    path("woningen/", include("doorstroom.housing.urls")),
     path("financien/", include("doorstroom.finance.urls")),
     path("toegangslog/", include("doorstroom.audit.urls")),
     path("taken/", include("doorstroom.jobs.urls")),

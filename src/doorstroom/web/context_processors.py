@@ -28,6 +28,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Facilities"), "facilities:list"),
     NavItem(_("Monitor"), "monitor:overview"),
     NavItem(_("Forecast"), "forecast:overview"),
+    NavItem(_("Housing"), "housing:overview"),
     NavItem(_("Finance"), "finance:overview"),
     NavItem(_("Municipalities and regions"), "reference:regions"),
     NavItem(_("Organisations"), "organisations:list"),

@@ -168,6 +168,9 @@ def demo_seed() -> list[DemoLogin]:
     from doorstroom.finance.demo import seed_finance
 
     seed_finance(region)
+    from doorstroom.housing.demo import seed_housing
+
+    seed_housing(region)
     _clients(other, User.objects.get(username="toegang.zeeland"), 4, seed=2)
     return logins
 
