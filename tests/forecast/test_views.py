@@ -209,6 +209,12 @@ def test_capacity_planner(
     http: HttpClient, reader: HttpClient, django_capture_on_commit_callbacks: Any
 ) -> None:
     assert reader.post("/prognose/capaciteit/", {}).status_code == 403
+    response = http.post(
+        "/prognose/capaciteit/",
+        {"output": "wait_bt", "threshold": "3", "probability": "90", "month": "2019-12"},
+    )
+    assert "Kies een maand van" in response.content.decode()  # before the forecast starts
+    assert not ForecastRun.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = http.post(
             "/prognose/capaciteit/",

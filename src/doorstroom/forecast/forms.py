@@ -219,9 +219,11 @@ class PlanForm(Form):
         municipalities: list[Municipality],
         region_name: str,
         scenarios: list[ForecastScenario],
+        months: tuple[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.months = months
         self.fields["unit"].choices = [  # type: ignore[attr-defined]
             ("", _("The region as a whole")),
             ("*", _("Every municipality and the region")),
@@ -230,6 +232,15 @@ class PlanForm(Form):
         self.fields["scenario"].queryset = ForecastScenario.objects.filter(  # type: ignore[attr-defined]
             pk__in=[s.pk for s in scenarios]
         )
+
+    def clean_month(self) -> str:
+        month = str(self.cleaned_data["month"])
+        if self.months is not None and not self.months[0] <= month <= self.months[1]:
+            raise ValidationError(
+                _("Choose a month from %(first)s up to %(last)s (the forecast's horizon)."),
+                params={"first": self.months[0], "last": self.months[1]},
+            )
+        return month
 
     def target(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -31,7 +31,14 @@ from doorstroom.core.roles import Role
 from doorstroom.forecast import facility_plan as fp
 from doorstroom.forecast import presentation as p
 from doorstroom.forecast import selectors, services
-from doorstroom.forecast.baseline import MIN_APPLICATIONS, enough_history, members
+from doorstroom.forecast.baseline import (
+    MAX_MONTHS,
+    MIN_APPLICATIONS,
+    cutoff_of,
+    enough_history,
+    members,
+    month_label,
+)
 from doorstroom.forecast.forms import (
     AssessForm,
     BacktestForm,
@@ -469,16 +476,16 @@ def planner(request: HttpRequest) -> HttpResponse:
     user = member(request)
     region = _region(user)
     scenarios = selectors.scenarios(user)
-    calibration = selectors.calibration_latest(user)
-    default_month = None
-    if calibration is not None:
-        default_month = f"{min(calibration.as_of.year + 4, 2040)}-12"
+    start = cutoff_of(timezone.localdate())
+    first = month_label(start.year, start.month)
+    last = month_label(start.year, start.month, MAX_MONTHS - 1)
     form = PlanForm(
         request.POST or None,
-        initial={"month": default_month},
+        initial={"month": f"{start.year + 4}-12"},
         municipalities=members(region),
         region_name=region.name,
         scenarios=scenarios,
+        months=(first, last),
     )
     if request.method == "POST":
         if not _may_edit(user):
