@@ -125,7 +125,10 @@ def test_scenario_form_saves_all_or_nothing(http: HttpClient) -> None:
 
 
 def test_parameters_show_estimates_with_intervals_and_protect_small_counts(
-    http: HttpClient, django_capture_on_commit_callbacks: Any
+    http: HttpClient,
+    django_capture_on_commit_callbacks: Any,
+    drenthe: Side,
+    make_user: Callable[..., User],
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = http.get("/prognose/parameters/")  # the first time: calibrated in a job
@@ -144,6 +147,11 @@ def test_parameters_show_estimates_with_intervals_and_protect_small_counts(
     assert [r.key for r in stays.body_rows] == ["bw", "bt", "mo"]
     response = http.get("/prognose/parameters/?municipality=GM1690")
     assert "Overgangskansen per maand (De Wolden)" in response.content.decode()
+    # a municipal officer sees their own municipality's clients only: counts of the
+    # other municipalities are protected as well
+    officer = login_verified(HttpClient(), make_user(Role.MUNICIPAL_OFFICER, drenthe))
+    tables = {t.id: t for t in officer.get("/prognose/parameters/").context["tables"]}
+    assert tables["start"].suppression is not None
     workbook = http.get("/prognose/parameters/?export=xlsx")
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
     assert len(openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames) == 6

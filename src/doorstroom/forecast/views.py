@@ -55,7 +55,7 @@ from doorstroom.forecast.scenarios import change_to_row, row_to_change
 from doorstroom.reference.models import Region
 from doorstroom.web.charts import Chart
 from doorstroom.web.pdf import Report, pdf_response
-from doorstroom.web.tables import Table, export_response, protect_for
+from doorstroom.web.tables import Table, export_response
 
 READERS = (
     Role.POLICY_ADVISOR,
@@ -66,6 +66,14 @@ READERS = (
 )
 EDITORS = (Role.POLICY_ADVISOR,)
 MAX_CHANGES = 30
+
+
+def _protect(tables: list[Table]) -> list[Table]:
+    """Disclosure control on every table that counts people. None of the forecast's
+    readers sees every client of the region (a municipal officer sees only their own
+    municipality's), so small counts are hidden on screen for all of them, as in the
+    monitor for these roles."""
+    return [t.protect() if t.counts_people else t for t in tables]
 
 
 def _region(user: Any) -> Region:
@@ -267,8 +275,7 @@ def parameters(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("municipality") or None
     if code not in names:
         code = None
-    tables = protect_for(
-        user,
+    tables = _protect(
         [
             p.transitions_table(summary, code, names.get(code) if code else None),
             p.stay_table(summary),
@@ -627,7 +634,7 @@ def backtest(request: HttpRequest) -> HttpResponse:
 def _backtest_result(request: HttpRequest, user: Any, run: ForecastRun) -> HttpResponse:
     summary = run.summary
     scores = p.backtest_scores_table(summary)
-    series = protect_for(user, [p.backtest_table(summary, o) for o in summary["outputs"]])
+    series = _protect([p.backtest_table(summary, o) for o in summary["outputs"]])
     charts: list[tuple[Table, Chart]] = [(t, p.backtest_chart(t)) for t in series]
     tables = [scores, *series]
     if request.GET.get("export") == "pdf":
