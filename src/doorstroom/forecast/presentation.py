@@ -306,7 +306,9 @@ def trend_table(summary: Mapping[str, Any]) -> Table:
 
 def stay_table(summary: Mapping[str, Any]) -> Table:
     rows = []
-    for product, c in summary.get("coxian", {}).items():
+    coxian = summary.get("coxian", {})  # a JSON object: PostgreSQL does not keep the order
+    for product in [k for k in PRODUCT_LABELS if k in coxian]:
+        c = coxian[product]
         a, q, b = c["leave1"], c["progress"], c["leave2"]
         mean = 1 / (a + q) + (q / (a + q)) / b if a + q > 0 and b > 0 else None
         rows.append(
