@@ -1225,6 +1225,7 @@ def targets_table(items: Sequence[tuple[Any, Progress]], *, threshold: int | Non
                     "current": _scaled(guard(p.current, unit), scale),
                     "expected": _scaled(p.expected, scale),
                     "status": STATUS_LABELS[p.status],
+                    "status_key": p.status.value,
                 },
                 key=str(target.pk),
             )
