@@ -1000,11 +1000,11 @@ def project(
     sums = np.zeros(shape)
     for i in sorted(by_batch):
         sums += by_batch[i]
-    sketch = Sketch(spec)
-    for r in results:
-        if r.counts is not None:
-            sketch.counts += r.counts
-        sketch.runs += r.runs
+    counted = [r.counts for r in results if r.counts is not None]
+    sketch = Sketch(spec, counts=counted[0])  # adopts the first: no extra copy
+    for extra in counted[1:]:
+        sketch.counts += extra
+    sketch.runs = sum(r.runs for r in results)
     all_paths = None
     if cfg.keep_paths:
         parts = {i: p for r in results for i, p in (r.paths or {}).items()}
@@ -1132,12 +1132,14 @@ def _in_processes(
                 if progress is not None:
                     progress(done / cfg.runs)
             results = [f.result() for f in futures]
-        total = np.zeros_like(Sketch(spec).counts)
-        for k in range(len(groups)):
-            view = np.frombuffer(_SHARED[k], dtype=spec.dtype, count=total.size)
-            total += view.reshape(total.shape)
+        shape = Sketch.shape_of(spec)
+        n = int(np.prod(shape))
+        total: npt.NDArray[Any] = np.frombuffer(_SHARED[0], dtype=spec.dtype, count=n).copy()
+        for k in range(1, len(groups)):
+            view: npt.NDArray[Any] = np.frombuffer(_SHARED[k], dtype=spec.dtype, count=n)
+            np.add(total, view, out=total)
             del view  # the memory map can only be closed without views on it
-        results[0].counts = total
+        results[0].counts = total.reshape(shape)
         return results
     finally:
         for mm in _SHARED:

@@ -87,17 +87,20 @@ class SketchSpec:
 class Sketch:
     """Histograms for all (month, output, unit); ``add`` one month of a batch at a time."""
 
-    def __init__(self, spec: SketchSpec | None, buffer: Any = None) -> None:
+    def __init__(self, spec: SketchSpec | None, buffer: Any = None, *, counts: Any = None) -> None:
         """``buffer``: memory to keep the counters in (e.g. shared with a worker process);
-        it must be zeroed and at least ``Sketch.size(spec)`` bytes."""
+        it must be zeroed and at least ``Sketch.size(spec)`` bytes. ``counts``: an array of
+        counters to adopt (``Sketch.shape_of(spec)``)."""
         if spec is None:
             raise ValueError("a sketch needs a spec")
         self.spec = spec
-        o, u, t = spec.lo.shape
+        o, u, _ = spec.lo.shape
         self.shape = (o, u)
         self.slots = spec.bins + 2
-        shape = (t, o * u * self.slots)
-        if buffer is None:
+        shape = self.shape_of(spec)
+        if counts is not None:
+            self.counts = counts
+        elif buffer is None:
             self.counts = np.zeros(shape, dtype=spec.dtype)
         else:
             n = int(np.prod(shape))
@@ -179,6 +182,11 @@ class Sketch:
         top = np.sqrt(np.maximum(self.quantile(0.999), 0.0))
         w = np.where(self.spec.sqrt[:, None, None], 2 * top * w + w * w, w)
         return np.asarray(np.where(self.outside() > 0, np.inf, w), dtype=np.float64)
+
+    @staticmethod
+    def shape_of(spec: SketchSpec) -> tuple[int, int]:
+        o, u, t = spec.lo.shape
+        return (t, o * u * (spec.bins + 2))
 
     @staticmethod
     def size(spec: SketchSpec) -> int:
