@@ -1073,8 +1073,8 @@ def _run_group(
             paths[index] = keep.values
         if tick is not None:
             tick(size)
-        if _PROGRESS is not None:
-            _PROGRESS.put(size)
+        if _PROGRESS is not None:  # a worker process: the sums go to the main process now
+            _PROGRESS.put((size, index, sums.pop(index)))
     return _GroupResult(sums, None if shared >= 0 else sketch.counts, sketch.runs, paths)
 
 
@@ -1123,15 +1123,29 @@ def _in_processes(
                 pool.submit(_run_group, baseline, scenario, cfg, spec, grp, None, k)
                 for k, grp in enumerate(groups)
             ]
-            done = 0
-            while not all(f.done() for f in futures):
+            done = received = 0
+            expected = sum(len(grp) for grp in groups)
+            summed: FloatArray | None = None
+            pending: dict[int, FloatArray] = {}  # added in batch order: bit-exact
+            next_index = min(i for grp in groups for i, _ in grp)
+            while received < expected:
                 try:
-                    done += queue.get(timeout=0.2)
-                except Exception:  # noqa: S112 - queue.Empty: nothing reported yet
+                    size, index, part = queue.get(timeout=0.5)
+                except Exception:  # queue.Empty: nothing reported yet
+                    if any(f.done() and f.exception() for f in futures):
+                        break
                     continue
+                received += 1
+                pending[index] = part
+                while next_index in pending:
+                    nxt = pending.pop(next_index)
+                    summed = nxt if summed is None else summed + nxt
+                    next_index += 1
+                done += size
                 if progress is not None:
                     progress(done / cfg.runs)
-            results = [f.result() for f in futures]
+            results = [f.result() for f in futures]  # raises a worker's error
+        results[0].sums = {} if summed is None else {0: summed}
         shape = Sketch.shape_of(spec)
         n = int(np.prod(shape))
         total: npt.NDArray[Any] = np.frombuffer(_SHARED[0], dtype=spec.dtype, count=n).copy()
