@@ -930,7 +930,7 @@ def comparison_table(
         "home",
         "origin",
     )
-    footer_cells: dict[str, Any] = {"name": _("Region")}
+    footer_cells: dict[str, Any] = {"name": _("Municipalities of the region together")}
     for key in (*count_keys, "bt_places"):
         footer_cells[key] = sum(r.cells[key] or 0 for r in rows)
     total_pop = sum(p for p in populations.values())
