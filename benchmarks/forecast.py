@@ -236,14 +236,14 @@ def case_planner(args: argparse.Namespace) -> dict[str, object]:
     b = zeeland(months=180)
     region = b.area.region_names[0]
     targets = [
-        Target("wait_bw", "2035-12", 2.0, 0.9, unit=region),
-        Target("wait_bt", "2035-12", 2.0, 0.9, unit=region),
+        Target("wait_bw", "2030-12", 1.5, 0.9, unit=region),
+        Target("wait_bt", "2030-12", 1.5, 0.9, unit=region),
     ]
     wall, cpu, res = timed(
-        lambda: plan_capacity(b, targets, draws=100, max_steps=60, verify_runs=500), 1
+        lambda: plan_capacity(b, targets, draws=100, max_steps=200, verify_runs=500), 1
     )
     return {
-        "targets": "P90 of the region's BW and BT waiting time <= 2 months in 2035-12",
+        "targets": "P90 of the region's BW and BT waiting time <= 1.5 months in 2030-12",
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "steps": len(res.steps),  # type: ignore[attr-defined]

@@ -930,7 +930,7 @@ def comparison_table(
         "home",
         "origin",
     )
-    footer_cells: dict[str, Any] = {"name": _("Region")}
+    footer_cells: dict[str, Any] = {"name": _("Municipalities of the region together")}
     for key in (*count_keys, "bt_places"):
         footer_cells[key] = sum(r.cells[key] or 0 for r in rows)
     total_pop = sum(p for p in populations.values())
@@ -1225,6 +1225,7 @@ def targets_table(items: Sequence[tuple[Any, Progress]], *, threshold: int | Non
                     "current": _scaled(guard(p.current, unit), scale),
                     "expected": _scaled(p.expected, scale),
                     "status": STATUS_LABELS[p.status],
+                    "status_key": p.status.value,
                 },
                 key=str(target.pk),
             )

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,7 +27,7 @@ from doorstroom.accounts.acting import member
 from doorstroom.accounts.permissions import rule
 from doorstroom.audit.services import Actor
 from doorstroom.core import metrics
-from doorstroom.core.kpi import Status, TargetError
+from doorstroom.core.kpi import TargetError
 from doorstroom.core.roles import Role
 from doorstroom.monitor import presentation as p
 from doorstroom.monitor import report, selectors, services
@@ -216,6 +216,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _fragment(request: HttpRequest, name: str, s: dict[str, Any], build: Any) -> SafeString:
+    """The rendered figures of a page (``build()`` gives the template and its context),
+    cached like the overview's."""
+    key = _cache_key(request, name, s)
+    html: str | None = cache.get(key)
+    if html is None:
+        template, context = build()
+        html = render_to_string(template, context, request=request)
+        cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308  (rendered by our own templates)
+
+
 @rule(*MONITOR_ROLES)
 def municipalities(request: HttpRequest) -> HttpResponse:
     s = _selection(request, ComparisonForm)
@@ -227,23 +239,32 @@ def municipalities(request: HttpRequest) -> HttpResponse:
         age_bands=s["filters"].age_bands,
         products=s["filters"].products,
     )
-    figures = selectors.figures(state, filters, window, populations=s["all_populations"])
     names = [(m.code, m.name) for m in s["municipalities"]]
-    (table,) = _protect(user, [p.comparison_table(figures, names, s["all_populations"])])
-    if response := export_response(
-        request, [table], filename="gemeenten", title=_("Municipalities compared")
-    ):
-        return response
+
+    def table() -> Table:
+        figures = selectors.figures(state, filters, window, populations=s["all_populations"])
+        (protected,) = _protect(user, [p.comparison_table(figures, names, s["all_populations"])])
+        return protected
+
+    if request.GET.get("export"):
+        response = export_response(
+            request, [table()], filename="gemeenten", title=_("Municipalities compared")
+        )
+        if response is not None:
+            return response
     indicator = s["data"].get("indicator") or "applications_per_10k"
+
+    def build() -> tuple[str, dict[str, Any]]:
+        t = table()
+        return "monitor/_figures.html", {"chart": p.comparison_chart(t, indicator), "table": t}
+
     return render(
         request,
         "monitor/municipalities.html",
         {
             **s,
             "window": window,
-            "table": table,
-            "tables": [table],
-            "chart": p.comparison_chart(table, indicator),
+            "body": _fragment(request, "municipalities", s, build),
             "protected": not selectors.sees_small_counts(user),
         },
     )
@@ -252,18 +273,26 @@ def municipalities(request: HttpRequest) -> HttpResponse:
 @rule(*MONITOR_ROLES)
 def pathways(request: HttpRequest) -> HttpResponse:
     s = _selection(request)
-    flows = p.pathway_flows(s["state"].spells, s["filters"], s["first"], s["last_day"])
-    (table,) = _protect(s["user"], [p.pathway_table(flows)])
-    if response := export_response(request, [table], filename="routes", title=_("Pathways")):
-        return response
+
+    def build() -> tuple[str, dict[str, Any]]:
+        flows = p.pathway_flows(s["state"].spells, s["filters"], s["first"], s["last_day"])
+        (table,) = _protect(s["user"], [p.pathway_table(flows)])
+        chart = p.pathway_chart(table, flows) if flows else None
+        return "monitor/_figures.html", {"chart": chart, "table": table, "empty": not flows}
+
+    if request.GET.get("export"):
+        _template, context = build()
+        response = export_response(
+            request, [context["table"]], filename="routes", title=_("Pathways")
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "monitor/pathways.html",
         {
             **s,
-            "table": table,
-            "tables": [table],
-            "chart": p.pathway_chart(table, flows) if flows else None,
+            "body": _fragment(request, "pathways", s, build),
             "protected": not selectors.sees_small_counts(s["user"]),
         },
     )
@@ -273,21 +302,31 @@ def pathways(request: HttpRequest) -> HttpResponse:
 def targets(request: HttpRequest) -> HttpResponse:
     user = member(request)
     state = selectors.current()
-    items = selectors.target_progress(user, state)
+    s = {"user": user, "state": state}
     threshold = None if selectors.sees_small_counts(user) else p.threshold()
-    table = p.targets_table(items, threshold=threshold)
-    if response := export_response(request, [table], filename="doelen", title=_("Targets")):
-        return response
+
+    def table() -> Table:
+        return p.targets_table(selectors.target_progress(user, state), threshold=threshold)
+
+    if request.GET.get("export"):
+        response = export_response(request, [table()], filename="doelen", title=_("Targets"))
+        if response is not None:
+            return response
+
+    def build() -> tuple[str, dict[str, Any]]:
+        t = table()
+        behind = sum(1 for row in t.body_rows if row.cells.get("status_key") == "off_track")
+        return "monitor/_targets_figures.html", {"table": t, "behind": behind}
+
+    targets_list = selectors.targets(user)
     return render(
         request,
         "monitor/targets.html",
         {
             "state": state,
-            "table": table,
-            "tables": [table],
-            "items": [(t, pr, p.kpi_label(t.kpi)) for t, pr in items],
+            "body": _fragment(request, "targets", s, build),
+            "items": [(t, p.kpi_label(t.kpi)) for t in targets_list],
             "may_edit": user.role_enum in TARGET_EDITORS,
-            "behind": sum(1 for _t, pr in items if pr.status is Status.OFF_TRACK),
         },
     )
 

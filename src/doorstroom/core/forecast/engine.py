@@ -1000,10 +1000,11 @@ def project(
     sums = np.zeros(shape)
     for i in sorted(by_batch):
         sums += by_batch[i]
-    sketch = Sketch(spec)
-    for r in results:
-        sketch.counts += r.counts
-        sketch.runs += r.runs
+    counted = [r.counts for r in results if r.counts is not None]
+    sketch = Sketch(spec, counts=counted[0])  # adopts the first: no extra copy
+    for extra in counted[1:]:
+        sketch.counts += extra
+    sketch.runs = sum(r.runs for r in results)
     all_paths = None
     if cfg.keep_paths:
         parts = {i: p for r in results for i, p in (r.paths or {}).items()}
@@ -1031,9 +1032,12 @@ PROCESS_THRESHOLD = 20_000_000  # runs x months x municipalities: worth starting
 @dataclass(slots=True)
 class _GroupResult:
     sums: dict[int, FloatArray]
-    counts: npt.NDArray[np.unsignedinteger[Any]]
+    counts: npt.NDArray[np.unsignedinteger[Any]] | None  # None: in shared memory
     runs: int
     paths: dict[int, FloatArray] | None
+
+
+_SHARED: list[Any] = []  # shared memory for the workers' sketches (set before the fork)
 
 
 def _run_group(
@@ -1043,6 +1047,7 @@ def _run_group(
     spec: SketchSpec,
     batches: Sequence[tuple[int, int]],
     tick: Callable[[int], None] | None = None,
+    shared: int = -1,
 ) -> _GroupResult:
     """Run some batches one after another with one sampler and one sketch (a thread's or a
     worker process's share of the work)."""
@@ -1051,7 +1056,7 @@ def _run_group(
     units = _Units(baseline)
     shape = (len(OUTPUTS), units.count, baseline.months)
     sampler = smp.Sampler(max(STAGE_SOURCES) * cfg.batch_size * m * g)
-    sketch = Sketch(spec)
+    sketch = Sketch(spec, _SHARED[shared] if shared >= 0 else None)
     sums: dict[int, FloatArray] = {}
     paths: dict[int, FloatArray] | None = {} if cfg.keep_paths else None
     for index, size in batches:
@@ -1068,9 +1073,9 @@ def _run_group(
             paths[index] = keep.values
         if tick is not None:
             tick(size)
-        if _PROGRESS is not None:
-            _PROGRESS.put(size)
-    return _GroupResult(sums, sketch.counts, sketch.runs, paths)
+        if _PROGRESS is not None:  # a worker process: the sums go to the main process now
+            _PROGRESS.put((size, index, sums.pop(index)))
+    return _GroupResult(sums, None if shared >= 0 else sketch.counts, sketch.runs, paths)
 
 
 _PROGRESS: Any = None  # a worker process's progress queue
@@ -1103,23 +1108,86 @@ def _in_processes(
 ) -> list[_GroupResult]:
     """The groups of batches in worker processes (numpy's bincount and the bit generator
     hold the GIL, so threads mostly take turns; processes use every core)."""
+    import mmap
     from concurrent.futures import ProcessPoolExecutor
 
     smp.table()  # built before the fork: shared by the workers
     queue = ctx.Queue()
-    with ProcessPoolExecutor(
-        max_workers=len(groups), mp_context=ctx, initializer=_init_worker, initargs=(queue,)
-    ) as pool:
-        futures = [pool.submit(_run_group, baseline, scenario, cfg, spec, grp) for grp in groups]
-        done = 0
-        while not all(f.done() for f in futures):
-            try:
-                done += queue.get(timeout=0.2)
-            except Exception:  # noqa: S112 - queue.Empty: nothing reported yet
-                continue
-            if progress is not None:
-                progress(done / cfg.runs)
-        return [f.result() for f in futures]
+    # each worker counts into its own shared, zeroed memory (no copies of the sketches)
+    _SHARED[:] = [mmap.mmap(-1, max(Sketch.size(spec), 1)) for _ in groups]
+    try:
+        with ProcessPoolExecutor(
+            max_workers=len(groups), mp_context=ctx, initializer=_init_worker, initargs=(queue,)
+        ) as pool:
+            futures = [
+                pool.submit(_run_group, baseline, scenario, cfg, spec, grp, None, k)
+                for k, grp in enumerate(groups)
+            ]
+            done = received = 0
+            expected = sum(len(grp) for grp in groups)
+            summed: FloatArray | None = None
+            pending: dict[int, FloatArray] = {}  # added in batch order: bit-exact
+            next_index = min(i for grp in groups for i, _ in grp)
+            while received < expected:
+                try:
+                    size, index, part = queue.get(timeout=0.5)
+                except Exception:  # queue.Empty: nothing reported yet
+                    if any(f.done() and f.exception() for f in futures):
+                        break
+                    continue
+                received += 1
+                pending[index] = part
+                while next_index in pending:
+                    nxt = pending.pop(next_index)
+                    summed = nxt if summed is None else summed + nxt
+                    next_index += 1
+                done += size
+                if progress is not None:
+                    progress(done / cfg.runs)
+            results = [f.result() for f in futures]  # raises a worker's error
+        results[0].sums = {} if summed is None else {0: summed}
+        shape = Sketch.shape_of(spec)
+        n = int(np.prod(shape))
+        total: npt.NDArray[Any] = np.frombuffer(_SHARED[0], dtype=spec.dtype, count=n).copy()
+        for k in range(1, len(groups)):
+            view: npt.NDArray[Any] = np.frombuffer(_SHARED[k], dtype=spec.dtype, count=n)
+            np.add(total, view, out=total)
+            del view  # the memory map can only be closed without views on it
+        results[0].counts = total.reshape(shape)
+        return results
+    finally:
+        for mm in _SHARED:
+            mm.close()
+        _SHARED.clear()
+
+
+def _ev_batch(
+    baseline: Baseline, scenario: Scenario, cfg: RunConfig, item: tuple[int, int]
+) -> tuple[FloatArray, Collector, FloatArray | None]:
+    """One batch of parameter draws in expected-value mode (a thread's or a worker
+    process's share)."""
+    index, n_runs = item
+    pl = plan(baseline, scenario)
+    units = _Units(baseline)
+    shape = (len(OUTPUTS), units.count, baseline.months)
+    every = cfg.bands == "all"
+    draws = draw_parameters(baseline, n_runs, stream(cfg.seed, 1, index), fixed=cfg.fixed)
+    comp = compile_batch(pl, draws, stochastic=False)
+    lean = not every and not cfg.keep_paths
+    regions = np.arange(units.regions.size) if lean else units.regions
+    col: Collector = (
+        MonthQuantiles(cfg.quantiles, shape, n_runs)
+        if every
+        else UnitBuffer(regions, shape, n_runs)
+    )
+    cols = [col]
+    paths = Paths(n_runs, shape) if cfg.keep_paths else None
+    if paths is not None:
+        cols.append(paths)
+    sums = run_batch(
+        comp, stochastic=False, rng=None, sampler=None, collectors=cols, lean_units=lean
+    )
+    return sums, col, paths.values if paths is not None else None
 
 
 def _project_expected(
@@ -1133,38 +1201,31 @@ def _project_expected(
     progress: Callable[[float], None] | None,
 ) -> Projection:
     """Expected-value mode. Bands for the region totals: the draws run in one batch per
-    worker thread, every run's region totals are kept (small) and sorted at the end. Bands
-    for every unit: one batch, sorted month by month."""
+    worker (forked processes from a single-threaded caller, threads otherwise), every run's
+    region totals are kept (small) and sorted at the end. Bands for every unit: one batch,
+    sorted month by month."""
     every = cfg.bands == "all"
     workers = 1 if every else _workers(cfg, cfg.runs)
     size = -(-cfg.runs // workers)
     batches = [(i, min(size, cfg.runs - i * size)) for i in range(workers)]
 
-    def one(item: tuple[int, int]) -> tuple[FloatArray, Collector, FloatArray | None]:
-        index, n_runs = item
-        draws = draw_parameters(baseline, n_runs, stream(cfg.seed, 1, index), fixed=cfg.fixed)
-        comp = compile_batch(pl, draws, stochastic=False)
-        lean = not every and not cfg.keep_paths
-        regions = np.arange(units.regions.size) if lean else units.regions
-        col: Collector = (
-            MonthQuantiles(cfg.quantiles, shape, n_runs)
-            if every
-            else UnitBuffer(regions, shape, n_runs)
-        )
-        cols = [col]
-        paths = Paths(n_runs, shape) if cfg.keep_paths else None
-        if paths is not None:
-            cols.append(paths)
-        sums = run_batch(
-            comp, stochastic=False, rng=None, sampler=None, collectors=cols, lean_units=lean
-        )
-        return sums, col, paths.values if paths is not None else None
-
     if workers == 1:
-        results = [one(batches[0])]
+        results = [_ev_batch(baseline, scenario, cfg, batches[0])]
     else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(one, batches))
+        ctx = _context()
+        if ctx is not None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as procs:
+                results = list(
+                    procs.map(
+                        _ev_batch,
+                        *zip(*[(baseline, scenario, cfg, b) for b in batches], strict=True),
+                    )
+                )
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(lambda b: _ev_batch(baseline, scenario, cfg, b), batches))
     if progress is not None:
         progress(1.0)
     sums = np.sum([r[0] for r in results], axis=0)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -86,14 +87,24 @@ class SketchSpec:
 class Sketch:
     """Histograms for all (month, output, unit); ``add`` one month of a batch at a time."""
 
-    def __init__(self, spec: SketchSpec | None, batch: int = 0) -> None:
+    def __init__(self, spec: SketchSpec | None, buffer: Any = None, *, counts: Any = None) -> None:
+        """``buffer``: memory to keep the counters in (e.g. shared with a worker process);
+        it must be zeroed and at least ``Sketch.size(spec)`` bytes. ``counts``: an array of
+        counters to adopt (``Sketch.shape_of(spec)``)."""
         if spec is None:
             raise ValueError("a sketch needs a spec")
         self.spec = spec
-        o, u, t = spec.lo.shape
+        o, u, _ = spec.lo.shape
         self.shape = (o, u)
         self.slots = spec.bins + 2
-        self.counts = np.zeros((t, o * u * self.slots), dtype=spec.dtype)
+        shape = self.shape_of(spec)
+        if counts is not None:
+            self.counts = counts
+        elif buffer is None:
+            self.counts = np.zeros(shape, dtype=spec.dtype)
+        else:
+            n = int(np.prod(shape))
+            self.counts = np.frombuffer(buffer, dtype=spec.dtype, count=n).reshape(shape)
         self.runs = 0
         self._inv = np.ascontiguousarray(np.moveaxis(1.0 / spec.width, -1, 0), dtype=np.float32)
         # slot = value / width - lo / width + 1 (slot 0: below the range) + the series' offset
@@ -171,6 +182,17 @@ class Sketch:
         top = np.sqrt(np.maximum(self.quantile(0.999), 0.0))
         w = np.where(self.spec.sqrt[:, None, None], 2 * top * w + w * w, w)
         return np.asarray(np.where(self.outside() > 0, np.inf, w), dtype=np.float64)
+
+    @staticmethod
+    def shape_of(spec: SketchSpec) -> tuple[int, int]:
+        o, u, t = spec.lo.shape
+        return (t, o * u * (spec.bins + 2))
+
+    @staticmethod
+    def size(spec: SketchSpec) -> int:
+        """Bytes of the counters of a sketch with this spec."""
+        o, u, t = spec.lo.shape
+        return int(t * o * u * (spec.bins + 2) * np.dtype(spec.dtype).itemsize)
 
     @property
     def nbytes(self) -> int:
