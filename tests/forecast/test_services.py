@@ -251,3 +251,7 @@ def test_forecast_costs_for_the_finance_masterplan(
         k: v for k, v in costs.items() if k[1] == year
     }
     assert selectors.forecast_costs(region, [year], scenario=999_999) is None
+    # the finance masterplan reads the same figures through its seam
+    from doorstroom.finance.forecast import forecast_costs as finance_seam
+
+    assert finance_seam(region, [year]) == {k: v for k, v in costs.items() if k[1] == year}

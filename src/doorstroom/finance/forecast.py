@@ -1,8 +1,8 @@
-"""The seam to the forecast (issue 6, built in parallel).
+"""The seam to the forecast (issue 6).
 
 The masterplan asks :func:`forecast_costs` for the forecast care costs of the region's
-municipalities. Until the forecast app provides them this returns None and the masterplan
-says so. Contract for the forecast side: return a mapping
+municipalities; without a finished forecast this returns None and the masterplan says so.
+It asks the forecast app (``forecast.selectors.forecast_costs``) for a mapping
 ``(municipality code, year, stream) -> Decimal`` (euros, two decimals; streams ``"bw"`` and
 ``"mo"`` as in ``core.finance.Stream``; BT counts under ``"bw"``) from the region's current
 (adopted) forecast scenario, expected value (P50), or None when there is no forecast.
@@ -20,4 +20,6 @@ ForecastCosts = Mapping[tuple[str, int, str], Decimal]
 
 def forecast_costs(region: Region, years: Sequence[int]) -> ForecastCosts | None:
     """Forecast costs per municipality, year and stream, or None (no forecast yet)."""
-    return None
+    from doorstroom.forecast.selectors import forecast_costs as from_forecast
+
+    return from_forecast(region, years)

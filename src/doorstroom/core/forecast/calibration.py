@@ -390,7 +390,7 @@ def calibrate(
     in_care = w["in_care"].to_numpy()
     start, end = _ordinal(w["start"]), _ordinal(w["end"])
     outcome = w["outcome"].fill_null("").to_list()
-    left = np.array([o in ("withdrawn", "expired") for o in outcome])
+    left = np.array([o in ("withdrawn", "expired") for o in outcome], dtype=bool)
     exposure, ended = _window(start, end, lo, hi)
     for p_i, prod_g in enumerate(PRODUCTS):
         name = f"waiting_{prod_g.value}"
