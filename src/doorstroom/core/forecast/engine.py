@@ -39,6 +39,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from doorstroom.core.forecast import kernels
 from doorstroom.core.forecast import sampler as smp
 from doorstroom.core.forecast.model import (
     C_INDEX,
@@ -169,6 +170,8 @@ STOCK_OUTPUTS: dict[str, tuple[str, ...]] = {
     "ready": READY,
 }
 # expected-value mode: all edges including phase progression, one in-place add per edge
+EDGE_SRC = np.array([e.src for e in EDGES], dtype=np.intp)
+EDGE_DST = np.array([e.dst for e in EDGES], dtype=np.intp)
 EV_SRC = np.array([e.src for e in EDGES] + [c for c, _, _ in PROGRESS_EDGES], dtype=np.intp)
 EV_DST = np.array([e.dst for e in EDGES] + [d for _, _, d in PROGRESS_EDGES], dtype=np.intp)
 
@@ -251,6 +254,10 @@ class Regime:
     pc: list[F32Array] = field(default_factory=list)  # per stage: conditional p (<= 0.5)
     flip: list[F32Array | None] = field(default_factory=list)  # per stage: 1 = complement
     base: list[npt.NDArray[np.intp]] = field(default_factory=list)  # sampler class rows
+    # the same for all stages at once (E, N), for the compiled hazard step
+    pc_all: F32Array = field(default_factory=lambda: np.zeros((0, 0), dtype=F32))
+    flip_all: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros((0, 0), bool))
+    base_all: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
 
 
 @dataclass(slots=True)
@@ -323,6 +330,9 @@ def compile_batch(pl: Plan, d: Draws, *, stochastic: bool) -> Compiled:
                 reg.pc.append(p_draw)
                 reg.flip.append(flipped.astype(F32) if flipped.any() else None)
                 reg.base.append(smp.class_base(p_draw, u[stage]))
+            reg.pc_all = np.ascontiguousarray(np.concatenate(reg.pc))
+            reg.base_all = np.concatenate(reg.base).astype(np.uint32)  # < 2^21: 4 bytes
+            reg.flip_all = np.ascontiguousarray(cond > smp.P_MAX)
         regimes.append(reg)
     return Compiled(
         plan=pl,
@@ -557,10 +567,12 @@ def run_batch(
     state_out: FloatArray | None = None,
     inspect: Callable[[MonthView], None] | None = None,
     lean_units: bool = False,
+    compiled: bool = True,
 ) -> FloatArray:
     """Run one compiled batch over the horizon; returns the sums over its runs (O, U, T)
     and feeds every month's values (O, U, B) to the collectors (and a :class:`MonthView`
-    to ``inspect``)."""
+    to ``inspect``). ``compiled=False``: the stochastic hazard step and draws in numpy
+    (the reference the compiled kernels are tested against; same results bit for bit)."""
     pl = comp.plan
     b = pl.baseline
     m, g = b.shape
@@ -639,6 +651,12 @@ def run_batch(
         )
     )
 
+    fast = (
+        _MonthKernel(comp, pools, units, homes, cap, extra, price)
+        if stochastic and compiled and inspect is None
+        else None
+    )
+
     def _pool_wait(p_i: int) -> F32Array:
         """Waiting time per municipality and run: the pool's for a regional pool."""
         if pool_seg[p_i].identity:
@@ -653,32 +671,26 @@ def run_batch(
             assert rng is not None
             assert sampler is not None
             bits = rng.bit_generator.random_raw((bits_per_month + 1) // 2).view(np.uint32)
-            pos = 0
-            for s_i, stage in enumerate(STAGES):
-                c_s = STAGE_SOURCES[s_i]
-                k = c_s * n
-                nn = x[:c_s]
-                res = flows[stage]
-                sampler.draw(
-                    nn.reshape(-1),
-                    reg.pc[s_i].reshape(-1),
-                    reg.base[s_i].reshape(-1),
-                    bits[pos : pos + k],
-                    res.reshape(-1),
+            pos = (N_EDGES + len(PROGRESS_EDGES)) * n
+            if compiled:
+                kernels.hazards(
+                    x,
+                    reg.pc_all,
+                    reg.base_all,
+                    reg.flip_all,
+                    EDGE_SRC,
+                    EDGE_DST,
+                    psrc,
+                    pdst,
+                    reg.prog_q,
+                    bits,
+                    flows,
+                    sampler.tab,
+                    sampler.ntab,
+                    smp.ROWS * smp.COLS,
                 )
-                pos += k
-                fl = reg.flip[s_i]
-                if fl is not None:
-                    res += fl * (nn - 2.0 * res)
-                nn -= res
-            u = smp.uniforms(bits[pos : pos + len(PROGRESS_EDGES) * n]).reshape(-1, n)
-            pos += len(PROGRESS_EDGES) * n
-            stayers = x[psrc]
-            prog = np.minimum(np.floor(stayers * reg.prog_q + u), stayers)
-            x[psrc] = stayers - prog
-            x[pdst] += prog
-            for i, d in INTO:
-                x[d] += flows[i]
+            else:
+                _hazards_numpy(x, reg, bits, flows, sampler, psrc, pdst, n)
         else:
             for s_i, stage in enumerate(STAGES):
                 np.multiply(x[: STAGE_SOURCES[s_i]], reg.pu_all[stage], out=evf[stage])
@@ -693,10 +705,20 @@ def run_batch(
         lam = trend.reshape(-1)
         if stochastic:
             assert sampler is not None
-            sampler.draw(lam, ones, poisson, bits[pos : pos + n], inflow, clip=False)
+            draw = sampler.draw if compiled else sampler.draw_numpy
+            draw(lam, ones, poisson, bits[pos : pos + n], inflow, clip=False)
         else:
             inflow[...] = lam
         x[APPLIED] += inflow
+        if fast is not None:
+            # homes, placements, waiting times and outputs in one compiled pass, on random
+            # offsets drawn here in the numpy reference's order
+            assert rng is not None
+            fast.month(rng, t, xv, fv, inflow.reshape(g, m, bsz), lbar, dbar, out)
+            sums[:, :, t] = out.sum(axis=-1)
+            for col in collectors:
+                col.add(t, out)
+            continue
         # ---- homes for the ready (they leave as homes come)
         rv = xv[ready_idx]  # (3, G, M, B)
         homes_t = homes[:, t : t + 1]
@@ -821,6 +843,163 @@ def run_batch(
     if state_out is not None:
         state_out[...] = xv
     return sums
+
+
+def _phi(rng: np.random.Generator, shape: tuple[int, ...]) -> F32Array:
+    """Random offsets of systematic sampling, multiples of 2^-10 (see ``_allocate``)."""
+    return np.asarray(np.floor(rng.random(shape, dtype=F32) * F32(1024)) * F32(1 / 1024))
+
+
+class _MonthKernel:
+    """Static arrays of ``kernels.month_rest`` for one batch (the stochastic mode's homes,
+    placements, waiting times and outputs), and the random offsets of each month drawn in
+    the order of the numpy reference (``_allocate``: per allocation the pools' offsets,
+    then the municipalities')."""
+
+    def __init__(
+        self,
+        comp: Compiled,
+        pools: list[_Pool],
+        units: _Units,
+        homes: F32Array,
+        cap: list[F32Array],
+        extra: list[F32Array] | None,
+        price: F32Array,
+    ) -> None:
+        pl = comp.plan
+        m = pl.baseline.shape[0]
+        self.comp = comp
+        self.m, self.b = m, comp.runs
+        self.homes = homes
+        ip = np.intp
+
+        def ragged(parts: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
+            ptr = np.cumsum([0, *[len(p) for p in parts]]).astype(ip)
+            idx = np.array([i for p in parts for i in p], dtype=ip)
+            return ptr, idx
+
+        self.ready = np.array([C_INDEX[c] for c in READY], dtype=ip)
+        self.q_ptr, self.q_idx = ragged([list(p.queues) for p in pools])
+        self.first = np.array([p.first for p in pools], dtype=ip)
+        self.o_ptr, self.o_idx = ragged([list(p.occupying) for p in pools])
+        self.s_ptr = np.cumsum([0, *[p.starts_m.size for p in pools]]).astype(ip)
+        self.s_start = np.concatenate([p.starts_m for p in pools]).astype(ip)
+        self.s_end = np.concatenate([np.r_[p.starts_m[1:], m] for p in pools]).astype(ip)
+        self.s_sizes = [p.starts_m.size for p in pools]
+        self.cap = np.concatenate(cap, axis=0)  # (S, T)
+        self.extra = (
+            np.ascontiguousarray(np.concatenate(extra, axis=0), dtype=F32)
+            if extra is not None
+            else np.zeros((self.s_start.size, self.b), dtype=F32)
+        )
+        self.w_ptr, self.w_idx = ragged([list(WITHDRAW_EDGES[p]) for p in PRODUCTS])
+        self.so_ptr, self.so_idx = ragged(
+            [[C_INDEX[c] for c in comps] for comps in STOCK_OUTPUTS.values()]
+        )
+        assert list(STOCK_OUTPUTS) == list(OUTPUTS[: len(STOCK_OUTPUTS)])
+        self.r_start = units.starts.astype(ip)
+        self.r_end = np.r_[units.starts[1:], m].astype(ip)
+        self.price = np.ascontiguousarray(price, dtype=F32)
+        names = ["inflow", "placements", "outflow", "exits_home"]
+        names += [f"in_{p.value}" for p in PRODUCTS] + [f"wait_{p.value}" for p in PRODUCTS]
+        names += [f"cost_{p.value}" for p in PRODUCTS] + ["cost_total"]
+        self.oi = np.array([O_INDEX[o] for o in names], dtype=ip)
+
+    def month(
+        self,
+        rng: np.random.Generator,
+        t: int,
+        xv: F32Array,
+        fv: F32Array,
+        inflow: F32Array,
+        lbar: F32Array,
+        dbar: F32Array,
+        out: F32Array,
+    ) -> None:
+        m, b = self.m, self.b
+        _phi(rng, (m, b))  # the homes' pool offsets (a pool per municipality: unused)
+        phi_home = _phi(rng, (m, b))
+        phi_pool, phi_m = [], []
+        for size in self.s_sizes:
+            phi_pool.append(_phi(rng, (size, b)))
+            phi_m.append(_phi(rng, (m, b)))
+        comp = self.comp
+        kernels.month_rest(
+            xv,
+            fv,
+            inflow,
+            self.ready,
+            np.ascontiguousarray(self.homes[:, t]),
+            phi_home,
+            self.q_ptr,
+            self.q_idx,
+            self.first,
+            self.o_ptr,
+            self.o_idx,
+            self.s_ptr,
+            self.s_start,
+            self.s_end,
+            np.ascontiguousarray(self.cap[:, t]),
+            self.extra,
+            comp.extra_places is not None and t >= comp.extra_from,
+            np.concatenate(phi_pool, axis=0),
+            np.stack(phi_m),
+            self.w_ptr,
+            self.w_idx,
+            lbar,
+            dbar,
+            t == 0,
+            F32(EWMA),
+            self.so_ptr,
+            self.so_idx,
+            CARE_EXIT_EDGES,
+            self.r_start,
+            self.r_end,
+            self.price,
+            F32(comp.plan.days[t]),
+            self.oi,
+            out,
+        )
+
+
+def _hazards_numpy(
+    x: F32Array,
+    reg: Regime,
+    bits: npt.NDArray[np.uint32],
+    flows: F32Array,
+    sampler: smp.Sampler,
+    psrc: IntArray,
+    pdst: IntArray,
+    n: int,
+) -> None:
+    """The stochastic hazard step in numpy (reference of ``kernels.hazards``): the
+    outcomes of each stage as conditional binomials on what the earlier stages left, then
+    phase progression rounded at random, then the moves."""
+    pos = 0
+    for s_i, stage in enumerate(STAGES):
+        c_s = STAGE_SOURCES[s_i]
+        k = c_s * n
+        nn = x[:c_s]
+        res = flows[stage]
+        sampler.draw_numpy(
+            nn.reshape(-1),
+            reg.pc[s_i].reshape(-1),
+            reg.base[s_i].reshape(-1),
+            bits[pos : pos + k],
+            res.reshape(-1),
+        )
+        pos += k
+        fl = reg.flip[s_i]
+        if fl is not None:
+            res += fl * (nn - F32(2.0) * res)
+        nn -= res
+    u = smp.uniforms(bits[pos : pos + len(PROGRESS_EDGES) * n]).reshape(-1, n)
+    stayers = x[psrc]
+    prog = np.minimum(np.floor(stayers * reg.prog_q + u), stayers)
+    x[psrc] = stayers - prog
+    x[pdst] += prog
+    for i, d in INTO:
+        x[d] += flows[i]
 
 
 def _fill_outputs(

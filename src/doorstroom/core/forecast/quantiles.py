@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from doorstroom.core.forecast import kernels
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -110,14 +112,29 @@ class Sketch:
         # slot = value / width - lo / width + 1 (slot 0: below the range) + the series' offset
         shift = 1.0 - spec.lo / spec.width
         self._shift = np.ascontiguousarray(np.moveaxis(shift, -1, 0), dtype=np.float32)
-        self._offset = (np.arange(o * u, dtype=np.float32) * self.slots).reshape(o, u, 1)
+        self._offset = (np.arange(o * u, dtype=np.intp) * self.slots).reshape(o, u, 1)
         sq = np.flatnonzero(spec.sqrt)
         if sq.size and not np.array_equal(sq, np.arange(sq[0], sq[-1] + 1)):
             raise ValueError("square-root outputs must be consecutive")
         self._sqrt = slice(int(sq[0]), int(sq[-1]) + 1) if sq.size else None
 
     def add(self, t: int, values: npt.NDArray[np.float32]) -> None:
-        """``values`` (O, U, B): one month of a batch of B runs."""
+        """``values`` (O, U, B): one month of a batch of B runs (compiled kernel)."""
+        if t == 0:
+            self.runs += values.shape[-1]
+        sq = self._sqrt or slice(0, 0)
+        kernels.sketch_add(
+            self.counts[t],
+            np.ascontiguousarray(values, dtype=np.float32),
+            self._inv[t],
+            self._shift[t],
+            sq.start,
+            sq.stop,
+            self.slots,
+        )
+
+    def add_numpy(self, t: int, values: npt.NDArray[np.float32]) -> None:
+        """The same as :meth:`add` in numpy (the reference the kernel is tested against)."""
         if t == 0:
             self.runs += values.shape[-1]
         inv = self._inv[t][:, :, None]
@@ -128,8 +145,8 @@ class Sketch:
             v[sq] *= inv[sq]
         v += self._shift[t][:, :, None]
         np.clip(v, 0, self.slots - 1, out=v)  # scalar bounds: much faster than per series
-        v += self._offset
         idx = v.astype(np.intp)
+        idx += self._offset
         self.counts[t] += np.bincount(idx.reshape(-1), minlength=self.counts.shape[1]).astype(
             self.counts.dtype
         )

@@ -1,5 +1,6 @@
 """Fast binomial and Poisson counts for the stochastic mode: one 32-bit random word and one
-table look-up per draw, in vectorised numpy.
+table look-up per draw (compiled in ``kernels.py``; the vectorised numpy version here is the
+reference it is tested against).
 
 Why: numpy's ``Generator.binomial`` costs 25-30 ns a draw; the stochastic benchmark needs
 about 2.5 billion draws. This sampler costs about 5 ns a draw (see benchmarks/forecast.py).
@@ -40,6 +41,8 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
+from doorstroom.core.forecast import kernels
+
 U32 = np.uint32
 F32 = np.float32
 
@@ -51,6 +54,7 @@ MU_MAX = 32.0
 ROWS = KEY_HI + 1  # a row for every key 0 .. KEY_HI (rows below KEY_LO - 1 draw 0)
 COLS = 64
 P_GRID: tuple[float, ...] = (0.0, 0.02, 0.05, *tuple(round(0.1 + 0.05 * i, 2) for i in range(9)))
+assert kernels._SHIFT == SHIFT, "kernels.py repeats the table layout"
 P_MAX = P_GRID[-1]  # callers draw n - Binomial(n, 1 - p) when p > 0.5
 
 U32Array = npt.NDArray[np.uint32]
@@ -203,7 +207,22 @@ class Sampler:
         clip: bool = True,
     ) -> F32Array:
         """``out = Binomial(n, p)`` (or Poisson(n p) for class 0 rows); all arrays 1-D of
-        equal length; ``bits`` uniform 32-bit words (consumed one per draw)."""
+        equal length; ``bits`` uniform 32-bit words (consumed one per draw). Compiled
+        (``kernels.draw``); :meth:`draw_numpy` is the reference, equal bit for bit."""
+        kernels.draw(n, p, base, bits, out, self.tab, self.ntab, ROWS * COLS, clip)
+        return out
+
+    def draw_numpy(
+        self,
+        n: F32Array,
+        p: F32Array,
+        base: npt.NDArray[np.intp],
+        bits: U32Array,
+        out: F32Array,
+        *,
+        clip: bool = True,
+    ) -> F32Array:
+        """:meth:`draw` in vectorised numpy (chunked so the work arrays stay in cache)."""
         total = n.size
         for a in range(0, total, CHUNK):
             b = min(total, a + CHUNK)
