@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from doorstroom.core.forecast import kernels
 from doorstroom.core.forecast import sampler as smp
 from doorstroom.core.forecast.engine import (
     OUTPUTS,
@@ -164,3 +165,17 @@ def test_compiled_sketch_equals_the_numpy_sketch() -> None:
     np.testing.assert_array_equal(one.counts, two.counts)
     assert one.runs == two.runs == 60
     assert int(one.counts[0].sum()) == 60 * len(OUTPUTS) * (m + 1)
+
+
+def test_random_lanes_are_numpys_sfc64_taken_in_turn() -> None:
+    bg = np.random.SFC64(5)
+    state = np.tile(bg.state["state"]["state"], (kernels.LANES, 1))
+    state[1:, 0] += np.arange(1, kernels.LANES, dtype=np.uint64)  # other lanes: other states
+    out = np.empty(400 * kernels.LANES, dtype=np.uint64)
+    kernels.sfc64_lanes_fill(state, out)
+    np.testing.assert_array_equal(out[:: kernels.LANES], bg.random_raw(400))
+    assert len({tuple(out[k :: kernels.LANES][:4]) for k in range(kernels.LANES)}) == 4
+    again = kernels.sfc64_lanes(np.arange(12, dtype=np.uint64))
+    np.testing.assert_array_equal(again, kernels.sfc64_lanes(np.arange(12, dtype=np.uint64)))
+    u = (out >> np.uint64(11)).astype(np.float64) / 2.0**53
+    assert abs(u.mean() - 0.5) < 0.03

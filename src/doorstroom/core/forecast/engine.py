@@ -18,8 +18,10 @@ random; the total is exact and a pool is never overfilled). Phase progression (`
 x_2``) moves the expected number rounded at random: it changes no stock, only the phase.
 
 Random numbers: parameter draws come from stream ``(seed, 1, batch)``, process noise from
-``(seed, 2, batch)``; each month consumes a fixed amount of random words in a fixed layout,
-whatever the scenario. So a scenario and the baseline share all random numbers (common
+``(seed, 2, batch)``: it seeds four interleaved SFC64 lanes (``kernels.sfc64_lanes``) that
+give each month's one 32-bit word per draw, and gives the offsets of the shares itself;
+each month consumes a fixed amount of random words in a fixed layout, whatever the
+scenario. So a scenario and the baseline share all random numbers (common
 random numbers), and the same seed gives the same result (for the same batch size).
 
 Waiting time (months) per municipality and product is Little's law on exponentially
@@ -606,6 +608,10 @@ def run_batch(
     poisson = np.zeros(n, dtype=np.intp)
     inflow = np.empty(n, dtype=F32)
     bits_per_month = (N_EDGES + len(PROGRESS_EDGES) + 1) * n
+    if stochastic:  # the month's random words: 4 SFC64 lanes seeded from the batch stream
+        assert rng is not None
+        lanes = kernels.sfc64_lanes(rng.bit_generator.random_raw(3 * kernels.LANES))
+        words = np.empty(-(-bits_per_month // (2 * kernels.LANES)) * kernels.LANES, np.uint64)
     exposure = pl.exposure.transpose(0, 2, 1)[..., None].astype(F32)  # (T, G, M, 1)
     pools = _pools(pl, units)
     pool_seg = [_Seg(p.starts_m, m) for p in pools]
@@ -670,7 +676,8 @@ def run_batch(
         if stochastic:
             assert rng is not None
             assert sampler is not None
-            bits = rng.bit_generator.random_raw((bits_per_month + 1) // 2).view(np.uint32)
+            kernels.sfc64_lanes_fill(lanes, words)
+            bits = words.view(np.uint32)
             pos = (N_EDGES + len(PROGRESS_EDGES)) * n
             if compiled:
                 kernels.hazards(
@@ -886,6 +893,7 @@ class _MonthKernel:
         self.s_start = np.concatenate([p.starts_m for p in pools]).astype(ip)
         self.s_end = np.concatenate([np.r_[p.starts_m[1:], m] for p in pools]).astype(ip)
         self.s_sizes = [p.starts_m.size for p in pools]
+        self.phi_size = (2 * m + sum(size + m for size in self.s_sizes)) * self.b
         self.cap = np.concatenate(cap, axis=0)  # (S, T)
         self.extra = (
             np.ascontiguousarray(np.concatenate(extra, axis=0), dtype=F32)
@@ -917,12 +925,18 @@ class _MonthKernel:
         out: F32Array,
     ) -> None:
         m, b = self.m, self.b
-        _phi(rng, (m, b))  # the homes' pool offsets (a pool per municipality: unused)
-        phi_home = _phi(rng, (m, b))
+        # one call for the offsets that ``_allocate`` draws in turn (numpy's float32 draws
+        # are the same whether asked for at once or in parts): the homes' pool offsets (a
+        # pool per municipality: unused) and municipality offsets, then each product's
+        phi = _phi(rng, (self.phi_size,))
+        phi_home = phi[m * b : 2 * m * b].reshape(m, b)
         phi_pool, phi_m = [], []
+        at = 2 * m * b
         for size in self.s_sizes:
-            phi_pool.append(_phi(rng, (size, b)))
-            phi_m.append(_phi(rng, (m, b)))
+            phi_pool.append(phi[at : at + size * b].reshape(size, b))
+            at += size * b
+            phi_m.append(phi[at : at + m * b].reshape(m, b))
+            at += m * b
         comp = self.comp
         kernels.month_rest(
             xv,

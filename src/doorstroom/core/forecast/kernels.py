@@ -133,9 +133,10 @@ def hazards(
     tmax = np.uint32(tab.size - 1)
     u7, u13, u15, u26 = np.uint32(7), np.uint32(13), np.uint32(15), np.uint32(26)
     row_mask = np.uint32(_ROW_BITS_MASK)
-    # row by row (edge by edge), like the numpy reference but in three short passes per
-    # edge instead of twenty: the table draw (branch-free, 32-bit integers), the normal
-    # approximation where the mean is 32 or more (rare), then the complement and the move
+    # row by row (edge by edge), like the numpy reference but in one pass per edge instead
+    # of twenty: the table draw (branch-free, 32-bit integers), the complement and the
+    # move; then, where the mean was 32 or more (rare), the draw again by the normal
+    # approximation (the count before the move is what is left plus what moved)
     for i in range(n_e):
         xc = x[src[i]]
         fi = flows[i]
@@ -152,20 +153,19 @@ def hazards(
             col = w >> u26
             e = tab[min(key + bi[j] + col, tmax)]
             keep = (e >> u15) > (w & np.uint32(0xFFFF))
-            r = np.float32(col) if keep else np.float32(e & np.uint32(0x3F))
-            fi[j] = min(r, m)
+            r = min(np.float32(col) if keep else np.float32(e & np.uint32(0x3F)), m)
+            r = m - r if fl[j] else r
+            fi[j] = r
+            xc[j] = m - r
             big |= bool(mu >= mu_max)
         if big:
             for j in range(n):
-                if np.float32(xc[j] * pci[j]) >= mu_max:
-                    fi[j] = draw_one(
-                        xc[j], pci[j], np.intp(bi[j]), bw[j], tab, ntab, poisson_rows, True
-                    )
-        for j in range(n):
-            m = xc[j]
-            r = m - fi[j] if fl[j] else fi[j]
-            fi[j] = r
-            xc[j] = m - r
+                m = xc[j] + fi[j]
+                if np.float32(m * pci[j]) >= mu_max:
+                    r = draw_one(m, pci[j], np.intp(bi[j]), bw[j], tab, ntab, poisson_rows, True)
+                    r = m - r if fl[j] else r
+                    fi[j] = r
+                    xc[j] = m - r
     prog = np.empty((n_p, n), dtype=np.float32)
     for k in range(n_p):
         xs = x[psrc[k]]
@@ -537,3 +537,61 @@ def month_rest(
                     acc2[b] += dbar[p, m, b]
             for b in range(n_b):
                 out[oi[7 + p], u, b] = _little(acc[b], acc2[b])
+
+
+# ---------------------------------------------------------------- random words
+LANES = 4
+
+
+@jit
+def sfc64_lanes_fill(state: npt.NDArray[np.uint64], out: npt.NDArray[np.uint64]) -> None:
+    """Random 64-bit words from ``LANES`` independent SFC64 generators (Chris
+    Doty-Humphrey's Small Fast Chaotic generator, as numpy's ``SFC64``), taken in turn:
+    ``out[i]`` comes from lane ``i % LANES``. ``state`` (LANES, 4): a, b, c, counter per
+    lane, updated in place. One SFC64 is a chain of dependent steps (~2 ns a word); four
+    interleaved chains keep the processor busy (~4x the words per second). ``out.size``
+    must be a multiple of ``LANES``."""
+    s11, s3, r24, r40 = np.uint64(11), np.uint64(3), np.uint64(24), np.uint64(40)
+    one = np.uint64(1)
+    a0, b0, c0, w0 = state[0, 0], state[0, 1], state[0, 2], state[0, 3]
+    a1, b1, c1, w1 = state[1, 0], state[1, 1], state[1, 2], state[1, 3]
+    a2, b2, c2, w2 = state[2, 0], state[2, 1], state[2, 2], state[2, 3]
+    a3, b3, c3, w3 = state[3, 0], state[3, 1], state[3, 2], state[3, 3]
+    for i in range(0, out.size, 4):
+        t0 = a0 + b0 + w0
+        t1 = a1 + b1 + w1
+        t2 = a2 + b2 + w2
+        t3 = a3 + b3 + w3
+        w0 += one
+        w1 += one
+        w2 += one
+        w3 += one
+        a0 = b0 ^ (b0 >> s11)
+        a1 = b1 ^ (b1 >> s11)
+        a2 = b2 ^ (b2 >> s11)
+        a3 = b3 ^ (b3 >> s11)
+        b0 = c0 + (c0 << s3)
+        b1 = c1 + (c1 << s3)
+        b2 = c2 + (c2 << s3)
+        b3 = c3 + (c3 << s3)
+        c0 = ((c0 << r24) | (c0 >> r40)) + t0
+        c1 = ((c1 << r24) | (c1 >> r40)) + t1
+        c2 = ((c2 << r24) | (c2 >> r40)) + t2
+        c3 = ((c3 << r24) | (c3 >> r40)) + t3
+        out[i] = t0
+        out[i + 1] = t1
+        out[i + 2] = t2
+        out[i + 3] = t3
+    state[0, 0], state[0, 1], state[0, 2], state[0, 3] = a0, b0, c0, w0
+    state[1, 0], state[1, 1], state[1, 2], state[1, 3] = a1, b1, c1, w1
+    state[2, 0], state[2, 1], state[2, 2], state[2, 3] = a2, b2, c2, w2
+    state[3, 0], state[3, 1], state[3, 2], state[3, 3] = a3, b3, c3, w3
+
+
+def sfc64_lanes(seed_words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Lane states from 3 x LANES random words (a, b, c of each lane; counter 1), warmed
+    up by 12 steps as numpy seeds its SFC64."""
+    state = np.ones((LANES, 4), dtype=np.uint64)
+    state[:, :3] = np.asarray(seed_words, dtype=np.uint64).reshape(LANES, 3)
+    sfc64_lanes_fill(state, np.empty(12 * LANES, dtype=np.uint64))
+    return state
