@@ -340,7 +340,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=2, choices=(1, 2))
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=250)
     parser.add_argument("--bins", type=int, default=128)
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()

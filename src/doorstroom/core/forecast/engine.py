@@ -1118,7 +1118,7 @@ class RunConfig:
     mode: Mode = "stochastic"
     runs: int = 1000
     seed: int = 1
-    batch_size: int = 500
+    batch_size: int = 250
     workers: int = 0  # threads or processes; 0: one per core
     parallel: Literal["auto", "threads", "processes"] = "auto"  # stochastic mode
     fixed: bool = False  # every run gets the parameter means (no parameter uncertainty)
