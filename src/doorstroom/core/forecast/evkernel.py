@@ -1,0 +1,713 @@
+"""Compiled (numba) kernel for the engine's expected-value mode.
+
+``run_batch(comp, stochastic=False)`` is the reference: a Python loop over the months with
+about a hundred numpy calls per month over arrays (C, G*M*B). That overhead dominates small
+batches (one deterministic run) and the 1,000 parameter draws of the interactive bands. This
+module runs exactly the same arithmetic in one compiled function:
+
+- :func:`prepare` flattens a :class:`~doorstroom.core.forecast.engine.Compiled` batch into
+  contiguous float32 arrays (per-regime edge and stay probabilities, month -> regime, pool
+  segments, places, homes, prices, index tables), laid out in **blocks of runs**
+  ``(block, ..., cell, lane)``;
+- :func:`run_ev` calls the kernel once: for each block of runs (at most :data:`LANES`), for
+  each month, every step loops over the cells with the runs of the block innermost
+  (contiguous, so the compiler vectorises over runs), and the block's state stays in the
+  CPU's cache for the whole horizon. The month's steps, their order and the order of every
+  float32 sum are those of ``run_batch``, so the state agrees to float32 rounding (exactly,
+  except ``exp`` of the trend, which may differ in the last bit from numpy's).
+
+Outputs: the sums over the runs (O, U, T) as ``run_batch`` returns them (municipalities from
+per-run values, like the lean path of ``run_batch`` up to the order of the additions over
+runs), every run's region totals (O, R, T, B) (what ``UnitBuffer`` collects on the lean
+path) and the final state (C, G, M, B).
+
+numba is imported on first use (importing it takes most of a second), and the compiled
+kernel is cached on disk (``cache=True``), so only the first call in a fresh environment
+compiles (a few seconds); later processes load it (tens of milliseconds).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from doorstroom.core.forecast.engine import (
+    APPLIED,
+    CARE_EXIT_EDGES,
+    EV_DST,
+    EV_SRC,
+    EWMA,
+    N_EDGES,
+    OUTPUTS,
+    STOCK_OUTPUTS,
+    WAIT_CAP,
+    WITHDRAW_EDGES,
+    Compiled,
+    F32Array,
+    FloatArray,
+    _Units,
+)
+from doorstroom.core.forecast.model import (
+    C_INDEX,
+    COMPARTMENTS,
+    FIRST_PHASE,
+    OCCUPYING,
+    PRODUCTS,
+    QUEUES,
+    READY,
+)
+
+F32 = np.float32
+I64Array = npt.NDArray[np.int64]
+Fn = TypeVar("Fn", bound=Callable[..., Any])
+
+LANES = 32  # runs per block (the vectorised inner loop); a batch's blocks are balanced
+
+# the kernel writes the outputs by position: check that OUTPUTS has the expected layout
+_STOCK_NAMES = tuple(STOCK_OUTPUTS)
+assert OUTPUTS[: len(_STOCK_NAMES)] == _STOCK_NAMES
+assert OUTPUTS[8:12] == ("inflow", "placements", "outflow", "exits_home")
+assert OUTPUTS[12:] == tuple(
+    [f"wait_{p.value}" for p in PRODUCTS] + [f"cost_{p.value}" for p in PRODUCTS] + ["cost_total"]
+)
+assert _STOCK_NAMES[4:7] == tuple(f"in_{p.value}" for p in PRODUCTS)
+assert all(STOCK_OUTPUTS[f"in_{p.value}"] == OCCUPYING[p] for p in PRODUCTS)
+assert len(PRODUCTS) == 3
+
+
+def jit(fn: Fn) -> Fn:
+    """``numba.njit(cache=True, nogil=True)`` with the function's own type (numba has no
+    type hints); numba is imported here, on first use."""
+    import numba  # noqa: PLC0415 (slow import, only when a kernel is needed)
+
+    return cast(Fn, numba.njit(cache=True, nogil=True)(fn))
+
+
+def _padded(rows: list[list[int]]) -> tuple[I64Array, I64Array]:
+    """Ragged integer lists as a (rows, width) table padded with -1, and their lengths."""
+    width = max(1, *(len(r) for r in rows))
+    table = np.full((len(rows), width), -1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        table[i, : len(r)] = r
+    return table, np.array([len(r) for r in rows], dtype=np.int64)
+
+
+def _blocked(a: npt.NDArray[Any], blocks: int, lanes: int) -> npt.NDArray[Any]:
+    """(..., B) -> (blocks, ..., lanes): runs padded with zeros to blocks * lanes."""
+    pad = blocks * lanes - a.shape[-1]
+    if pad:
+        a = np.concatenate([a, np.zeros((*a.shape[:-1], pad), dtype=a.dtype)], axis=-1)
+    a = a.reshape(*a.shape[:-1], blocks, lanes)
+    return np.ascontiguousarray(np.moveaxis(a, -2, 0))
+
+
+def lanes_for(runs: int) -> tuple[int, int]:
+    """Blocks and lanes per block: at most LANES runs per block, balanced, a multiple of 8
+    (one AVX register of float32) when more than 8."""
+    blocks = -(-runs // LANES)
+    lanes = -(-runs // blocks)
+    if lanes > 8:
+        lanes = -(-lanes // 8) * 8
+    return blocks, lanes
+
+
+def prepare(comp: Compiled) -> tuple[Any, ...]:
+    """The kernel's arguments (except the output arrays) for a compiled batch."""
+    pl = comp.plan
+    b = pl.baseline
+    m, g = b.shape
+    runs = comp.runs
+    k = g * m
+    n_c = len(COMPARTMENTS)
+    units = _Units(b)
+    blocks, lanes = lanes_for(runs)
+    pu = np.stack([r.pu_all.reshape(-1, k, runs) for r in comp.regimes])  # (R, NE, K, B)
+    stay = np.stack([r.stay.reshape(n_c, k, runs) for r in comp.regimes])
+    x0 = np.ascontiguousarray(b.initial.transpose(0, 2, 1).reshape(n_c, k), dtype=F32)
+    into = np.array([i for i in range(EV_SRC.size) if EV_DST[i] >= 0], dtype=np.int64)
+    exposure = np.ascontiguousarray(pl.exposure.transpose(0, 2, 1).reshape(-1, k), dtype=F32)
+    t_count = b.months
+    tfac = np.array([F32((t + 0.5) / 12.0) for t in range(t_count)], dtype=F32)
+    # pools: contiguous segments of municipalities per product (a region or one municipality)
+    n_p = len(PRODUCTS)
+    seg_start = np.zeros((n_p, m + 1), dtype=np.int64)
+    n_seg = np.zeros(n_p, dtype=np.int64)
+    seg_of = np.zeros((n_p, m), dtype=np.int64)
+    cap = np.zeros((n_p, m, t_count), dtype=F32)
+    extra = np.zeros((n_p, m, runs), dtype=F32)
+    for p_i in range(n_p):
+        if b.pooling[p_i] == "region":
+            starts = units.starts.astype(np.int64)
+            seg_of[p_i] = np.asarray(b.area.region, dtype=np.int64)
+        else:
+            starts = np.arange(m, dtype=np.int64)
+            seg_of[p_i] = np.arange(m)
+        n_seg[p_i] = starts.size
+        seg_start[p_i, : starts.size] = starts
+        seg_start[p_i, starts.size] = m
+        cap[p_i, : starts.size] = np.floor(
+            np.add.reduceat(pl.places[p_i], starts, axis=0) * b.utilization[p_i] + 0.5
+        ).astype(F32)
+        if comp.extra_places is not None:
+            per_m = comp.extra_places[p_i] * b.utilization[p_i]  # (M, B) float64
+            extra[p_i, : starts.size] = np.stack(
+                [per_m[lo:hi].sum(axis=0) for lo, hi in zip(starts, [*starts[1:], m], strict=True)]
+            ).astype(F32)
+    queues, n_queue = _padded([[C_INDEX[c] for c in QUEUES[p]] for p in PRODUCTS])
+    occupying, n_occ = _padded([[C_INDEX[c] for c in OCCUPYING[p]] for p in PRODUCTS])
+    first = np.array([C_INDEX[FIRST_PHASE[p]] for p in PRODUCTS], dtype=np.int64)
+    withdraw, n_withdraw = _padded([[int(e) for e in WITHDRAW_EDGES[p]] for p in PRODUCTS])
+    stock, n_stock = _padded([[C_INDEX[c] for c in comps] for comps in STOCK_OUTPUTS.values()])
+    ready = np.array([C_INDEX[c] for c in READY], dtype=np.int64)
+    care = np.asarray(CARE_EXIT_EDGES, dtype=np.int64)
+    region_start = np.r_[units.starts, m].astype(np.int64)
+    price = b.price_per_day.astype(F32)  # (P, M)
+    n_r = units.starts.size
+    # the mean price per region in float32, as run_batch computes it
+    price_r = np.zeros((n_p, n_r), dtype=F32)
+    uniform = True
+    for r in range(n_r):
+        lo, hi = int(region_start[r]), int(region_start[r + 1])
+        for p_i in range(n_p):
+            price_r[p_i, r] = price[p_i, lo:hi].sum(dtype=F32) / F32(hi - lo)
+            uniform &= bool(np.ptp(price[p_i, lo:hi]) == 0)
+    return (
+        x0,
+        _blocked(pu, blocks, lanes),
+        _blocked(stay, blocks, lanes),
+        comp.regime_of.astype(np.int64),
+        EV_SRC.astype(np.int64),
+        EV_DST.astype(np.int64),
+        into,
+        _blocked(comp.log_trend.reshape(k, runs), blocks, lanes),
+        _blocked(comp.rate.reshape(k, runs), blocks, lanes),
+        exposure,
+        tfac,
+        pl.homes.astype(F32),
+        ready,
+        queues,
+        n_queue,
+        occupying,
+        n_occ,
+        first,
+        withdraw,
+        n_withdraw,
+        seg_start,
+        n_seg,
+        seg_of,
+        cap,
+        _blocked(extra, blocks, lanes),
+        comp.extra_places is not None,
+        int(comp.extra_from),
+        stock,
+        n_stock,
+        care,
+        region_start,
+        price,
+        price_r,
+        uniform,
+        pl.days.astype(F32),
+        g,
+        m,
+        runs,
+    )
+
+
+def run_ev(
+    comp: Compiled,
+    runvals: F32Array | None = None,
+    state_out: FloatArray | F32Array | None = None,
+) -> FloatArray:
+    """Expected-value run of a compiled batch; returns the sums over the runs (O, U, T)
+    like ``run_batch(comp, stochastic=False, lean_units=True)``. ``runvals`` (O, R, T, B)
+    float32 receives every run's region totals; ``state_out`` (C, G, M, B) the final state."""
+    b = comp.plan.baseline
+    m, g = b.shape
+    runs = comp.runs
+    units = _Units(b)
+    n_r = units.starts.size
+    sums = np.zeros((len(OUTPUTS), units.count, b.months), dtype=np.float64)
+    vals = (
+        runvals
+        if runvals is not None
+        else np.zeros((len(OUTPUTS), n_r, b.months, runs), dtype=F32)
+    )
+    if vals.shape != (len(OUTPUTS), n_r, b.months, runs) or vals.dtype != F32:
+        raise ValueError("runvals must be float32 (O, R, T, B)")
+    state = np.zeros((len(COMPARTMENTS), g * m, runs), dtype=F32)
+    kernel()(*prepare(comp), sums, vals, state)
+    if state_out is not None:
+        state_out[...] = state.reshape(len(COMPARTMENTS), g, m, runs)
+    return sums
+
+
+_LOCK = threading.Lock()
+_KERNEL: list[Callable[..., None]] = []
+
+
+def kernel() -> Callable[..., None]:
+    """The compiled kernel (compiled or loaded from the cache on the first call)."""
+    with _LOCK:
+        if not _KERNEL:
+            _KERNEL.append(jit(_ev_kernel))
+        return _KERNEL[0]
+
+
+# ---------------------------------------------------------------- the kernel (numba)
+def _ev_kernel(  # noqa: C901, PLR0912, PLR0913, PLR0915 (one compiled loop nest)
+    x0: F32Array,  # (C, K) initial stocks, K = G*M cells (group-major)
+    pu: F32Array,  # (NB, R, NE, K, L) edge probabilities (hazards, then progress)
+    stay: F32Array,  # (NB, R, C, K, L)
+    regime_of: I64Array,  # (T,)
+    esrc: I64Array,  # (NE,)
+    edst: I64Array,  # (NE,) -1: exit
+    into: I64Array,  # edges with a destination, in the order run_batch adds them
+    log_trend: F32Array,  # (NB, K, L)
+    rate: F32Array,  # (NB, K, L)
+    exposure: F32Array,  # (T, K)
+    tfac: F32Array,  # (T,) years since the start, mid-month
+    homes: F32Array,  # (M, T)
+    ready: I64Array,  # ready compartments
+    queues: I64Array,  # (P, nq) queue compartments per product
+    n_queue: I64Array,
+    occupying: I64Array,  # (P, no)
+    n_occ: I64Array,
+    first: I64Array,  # (P,) first phase
+    withdraw: I64Array,  # (P, nw) withdrawal edges
+    n_withdraw: I64Array,
+    seg_start: I64Array,  # (P, M + 1) first municipality of each pool, then M
+    n_seg: I64Array,  # (P,)
+    seg_of: I64Array,  # (P, M) pool of each municipality
+    cap: F32Array,  # (P, M, T) people a pool takes (pools first)
+    extra: F32Array,  # (NB, P, M, L) places added per pool and run (planner)
+    has_extra: bool,
+    extra_from: int,
+    stock: I64Array,  # (8, ns) compartments of the stock outputs
+    n_stock: I64Array,
+    care: I64Array,  # care exit edges
+    region_start: I64Array,  # (R + 1,)
+    price: F32Array,  # (P, M) per day
+    price_r: F32Array,  # (P, R) mean per region
+    uniform_price: bool,
+    days: F32Array,  # (T,)
+    n_g: int,
+    n_m: int,
+    runs: int,
+    sums: FloatArray,  # out (O, M + R, T) sums over the runs
+    runvals: F32Array,  # out (O, R, T, B) every run's region totals
+    state_out: F32Array,  # out (C, K, B) final state
+) -> None:
+    n_blocks = pu.shape[0]
+    n_e = pu.shape[2]
+    n_k = pu.shape[3]
+    n_l = pu.shape[4]
+    n_c = x0.shape[0]
+    n_t = regime_of.shape[0]
+    n_p = 3
+    n_r = region_start.shape[0] - 1
+    n_st = stock.shape[0]
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    ewma = np.float32(EWMA)
+    inv_cap = np.float32(1.0 / WAIT_CAP)
+    tiny = np.float32(1e-9)
+    o_inflow, o_placed, o_out, o_home, o_wait, o_cost, o_total = 8, 9, 10, 11, 12, 15, 18
+    applied = APPLIED
+    n_ready = ready.shape[0]
+    n_care = care.shape[0]
+
+    x = np.empty((n_c, n_k, n_l), dtype=np.float32)
+    f = np.empty((n_e, n_k, n_l), dtype=np.float32)
+    inflow = np.empty((n_k, n_l), dtype=np.float32)
+    hout = np.empty((n_m, n_l), dtype=np.float32)
+    placed = np.empty((n_p, n_m, n_l), dtype=np.float32)
+    lbar = np.zeros((n_p, n_m, n_l), dtype=np.float32)
+    dbar = np.zeros((n_p, n_m, n_l), dtype=np.float32)
+    tot = np.empty(n_l, dtype=np.float32)
+    ratio = np.empty(n_l, dtype=np.float32)
+    per_m = np.empty((n_m, n_l), dtype=np.float32)
+    pooled = np.empty((n_m, n_l), dtype=np.float32)
+    frac = np.empty((n_m, n_l), dtype=np.float32)
+    free = np.empty((n_m, n_l), dtype=np.float32)
+    cell = np.empty(n_l, dtype=np.float32)
+    wait_m = np.empty((n_p, n_m, n_l), dtype=np.float32)
+    # per-run outputs of the month: municipalities (without costs) and regions
+    vm = np.empty((o_cost, n_m, n_l), dtype=np.float32)
+    vr = np.empty((runvals.shape[0], n_r, n_l), dtype=np.float32)
+    xr = np.empty((n_c, n_g, n_r, n_l), dtype=np.float32)  # stocks per row and region
+    fr = np.empty((n_l,), dtype=np.float32)
+    acc = np.empty(n_l, dtype=np.float32)
+    pd_m = np.empty((n_p, n_m), dtype=np.float32)
+    pd_r = np.empty((n_p, n_r), dtype=np.float32)
+
+    for blk in range(n_blocks):
+        j0 = blk * n_l
+        nb = min(n_l, runs - j0)
+        for c in range(n_c):
+            for k in range(n_k):
+                v = x0[c, k]
+                for j in range(n_l):
+                    x[c, k, j] = v
+        for t in range(n_t):
+            r = regime_of[t]
+            # ---- hazard flows on the stocks at the start of the month (progress included)
+            for e in range(n_e):
+                s = esrc[e]
+                for k in range(n_k):
+                    for j in range(n_l):
+                        f[e, k, j] = x[s, k, j] * pu[blk, r, e, k, j]
+            for c in range(n_c):
+                for k in range(n_k):
+                    for j in range(n_l):
+                        x[c, k, j] *= stay[blk, r, c, k, j]
+            for ii in range(into.shape[0]):
+                i = into[ii]
+                d = edst[i]
+                for k in range(n_k):
+                    for j in range(n_l):
+                        x[d, k, j] += f[i, k, j]
+            # ---- applications
+            tf = tfac[t]
+            for k in range(n_k):
+                ex = exposure[t, k]
+                for j in range(n_l):
+                    lam = np.exp(log_trend[blk, k, j] * tf)
+                    lam = lam * rate[blk, k, j]
+                    lam = lam * ex
+                    inflow[k, j] = lam
+                    x[applied, k, j] += lam
+            # ---- homes for the ready, in proportion, at most the month's homes
+            for mm in range(n_m):
+                hm = homes[mm, t]
+                for j in range(n_l):
+                    tot[j] = x[ready[0], mm, j]
+                for q in range(n_ready):
+                    for gg in range(n_g):
+                        if q == 0 and gg == 0:
+                            continue
+                        kk = gg * n_m + mm
+                        for j in range(n_l):
+                            tot[j] += x[ready[q], kk, j]
+                for j in range(n_l):
+                    moved = min(tot[j], hm)
+                    ratio[j] = moved / (tot[j] if tot[j] > zero else one)
+                for q in range(n_ready):
+                    for gg in range(n_g):
+                        kk = gg * n_m + mm
+                        c = ready[q]
+                        if q == 0 and gg == 0:
+                            for j in range(n_l):
+                                h = x[c, kk, j] * ratio[j]
+                                x[c, kk, j] -= h
+                                hout[mm, j] = h
+                        else:
+                            for j in range(n_l):
+                                h = x[c, kk, j] * ratio[j]
+                                x[c, kk, j] -= h
+                                hout[mm, j] += h
+            # ---- placements into the free places of each pool
+            for p in range(n_p):
+                # occupancy per municipality, then per pool
+                for mm in range(n_m):
+                    for j in range(n_l):
+                        per_m[mm, j] = x[occupying[p, 0], mm, j]
+                    for q in range(n_occ[p]):
+                        for gg in range(n_g):
+                            if q == 0 and gg == 0:
+                                continue
+                            kk = gg * n_m + mm
+                            c = occupying[p, q]
+                            for j in range(n_l):
+                                per_m[mm, j] += x[c, kk, j]
+                for s in range(n_seg[p]):
+                    lo = seg_start[p, s]
+                    hi = seg_start[p, s + 1]
+                    for j in range(n_l):
+                        pooled[s, j] = per_m[lo, j]
+                    for mm in range(lo + 1, hi):
+                        for j in range(n_l):
+                            pooled[s, j] += per_m[mm, j]
+                    cp = cap[p, s, t]
+                    add = has_extra and t >= extra_from
+                    for j in range(n_l):
+                        room = cp - pooled[s, j]
+                        if add:
+                            room = room + extra[blk, p, s, j]
+                        free[s, j] = max(room, zero)
+                # queues per municipality, then per pool
+                for mm in range(n_m):
+                    for j in range(n_l):
+                        per_m[mm, j] = x[queues[p, 0], mm, j]
+                    for q in range(n_queue[p]):
+                        for gg in range(n_g):
+                            if q == 0 and gg == 0:
+                                continue
+                            kk = gg * n_m + mm
+                            c = queues[p, q]
+                            for j in range(n_l):
+                                per_m[mm, j] += x[c, kk, j]
+                for s in range(n_seg[p]):
+                    lo = seg_start[p, s]
+                    hi = seg_start[p, s + 1]
+                    for j in range(n_l):
+                        pooled[s, j] = per_m[lo, j]
+                    for mm in range(lo + 1, hi):
+                        for j in range(n_l):
+                            pooled[s, j] += per_m[mm, j]
+                    for j in range(n_l):
+                        w = pooled[s, j]
+                        total = min(w, free[s, j])
+                        frac[s, j] = total / (w if w > zero else one)
+                fc = first[p]
+                for mm in range(n_m):
+                    s = seg_of[p, mm]
+                    for gg in range(n_g):
+                        kk = gg * n_m + mm
+                        for q in range(n_queue[p]):
+                            c = queues[p, q]
+                            if q == 0:
+                                for j in range(n_l):
+                                    a = x[c, kk, j] * frac[s, j]
+                                    x[c, kk, j] -= a
+                                    cell[j] = a
+                            else:
+                                for j in range(n_l):
+                                    a = x[c, kk, j] * frac[s, j]
+                                    x[c, kk, j] -= a
+                                    cell[j] += a
+                        for j in range(n_l):
+                            x[fc, kk, j] += cell[j]
+                        if gg == 0:
+                            for j in range(n_l):
+                                placed[p, mm, j] = cell[j]
+                        else:
+                            for j in range(n_l):
+                                placed[p, mm, j] += cell[j]
+            # ---- smoothed queues and departures (Little's law)
+            for p in range(n_p):
+                for mm in range(n_m):
+                    for j in range(n_l):
+                        acc[j] = f[withdraw[p, 0], mm, j]
+                    for q in range(n_withdraw[p]):
+                        for gg in range(n_g):
+                            if q == 0 and gg == 0:
+                                continue
+                            kk = gg * n_m + mm
+                            e = withdraw[p, q]
+                            for j in range(n_l):
+                                acc[j] += f[e, kk, j]
+                    for j in range(n_l):
+                        acc[j] += placed[p, mm, j]
+                    for j in range(n_l):
+                        tot[j] = x[queues[p, 0], mm, j]
+                    for q in range(n_queue[p]):
+                        for gg in range(n_g):
+                            if q == 0 and gg == 0:
+                                continue
+                            kk = gg * n_m + mm
+                            c = queues[p, q]
+                            for j in range(n_l):
+                                tot[j] += x[c, kk, j]
+                    if t == 0:
+                        for j in range(n_l):
+                            lbar[p, mm, j] = tot[j]
+                            dbar[p, mm, j] = acc[j]
+                    else:
+                        for j in range(n_l):
+                            lbar[p, mm, j] += ewma * (tot[j] - lbar[p, mm, j])
+                            dbar[p, mm, j] += ewma * (acc[j] - dbar[p, mm, j])
+            # ---- outputs: municipalities (per run, summed over the runs below)
+            dt = days[t]
+            for p in range(n_p):
+                for mm in range(n_m):
+                    pd_m[p, mm] = price[p, mm] * dt
+                for rr in range(n_r):
+                    pd_r[p, rr] = price_r[p, rr] * dt
+            for o in range(n_st):
+                for mm in range(n_m):
+                    for q in range(n_stock[o]):
+                        c = stock[o, q]
+                        for gg in range(n_g):
+                            kk = gg * n_m + mm
+                            if q == 0 and gg == 0:
+                                for j in range(n_l):
+                                    vm[o, mm, j] = x[c, kk, j]
+                            else:
+                                for j in range(n_l):
+                                    vm[o, mm, j] += x[c, kk, j]
+            for mm in range(n_m):
+                for j in range(n_l):
+                    vm[o_inflow, mm, j] = inflow[mm, j]
+                for gg in range(1, n_g):
+                    kk = gg * n_m + mm
+                    for j in range(n_l):
+                        vm[o_inflow, mm, j] += inflow[kk, j]
+                for j in range(n_l):
+                    vm[o_placed, mm, j] = placed[0, mm, j] + placed[1, mm, j] + placed[2, mm, j]
+                for ci in range(n_care):
+                    e = care[ci]
+                    for gg in range(n_g):
+                        kk = gg * n_m + mm
+                        if ci == 0 and gg == 0:
+                            for j in range(n_l):
+                                vm[o_out, mm, j] = f[e, kk, j]
+                        else:
+                            for j in range(n_l):
+                                vm[o_out, mm, j] += f[e, kk, j]
+                for j in range(n_l):
+                    vm[o_out, mm, j] += hout[mm, j]
+                    vm[o_home, mm, j] = hout[mm, j]
+            # waiting time per municipality: its pool's
+            for p in range(n_p):
+                for s in range(n_seg[p]):
+                    lo = seg_start[p, s]
+                    hi = seg_start[p, s + 1]
+                    for j in range(n_l):
+                        ql = lbar[p, lo, j]
+                        qd = dbar[p, lo, j]
+                        for mm in range(lo + 1, hi):
+                            ql += lbar[p, mm, j]
+                            qd += dbar[p, mm, j]
+                        dep = max(qd, ql * inv_cap)
+                        dep = max(dep, tiny)
+                        wq = ql / dep
+                        for mm in range(lo, hi):
+                            wait_m[p, mm, j] = wq
+                for mm in range(n_m):
+                    for j in range(n_l):
+                        vm[o_wait + p, mm, j] = wait_m[p, mm, j]
+            # ---- outputs: every run's region totals, in run_batch's order of additions
+            for rr in range(n_r):
+                lo = region_start[rr]
+                hi = region_start[rr + 1]
+                for c in range(n_c):
+                    for gg in range(n_g):
+                        base = gg * n_m
+                        for j in range(n_l):
+                            xr[c, gg, rr, j] = x[c, base + lo, j]
+                        for mm in range(lo + 1, hi):
+                            for j in range(n_l):
+                                xr[c, gg, rr, j] += x[c, base + mm, j]
+                for o in range(n_st):
+                    for q in range(n_stock[o]):
+                        c = stock[o, q]
+                        for gg in range(n_g):
+                            if q == 0 and gg == 0:
+                                for j in range(n_l):
+                                    vr[o, rr, j] = xr[c, gg, rr, j]
+                            else:
+                                for j in range(n_l):
+                                    vr[o, rr, j] += xr[c, gg, rr, j]
+                # applications: over the groups first, then the municipalities
+                for mm in range(lo, hi):
+                    for j in range(n_l):
+                        fr[j] = inflow[mm, j]
+                    for gg in range(1, n_g):
+                        for j in range(n_l):
+                            fr[j] += inflow[gg * n_m + mm, j]
+                    if mm == lo:
+                        for j in range(n_l):
+                            vr[o_inflow, rr, j] = fr[j]
+                    else:
+                        for j in range(n_l):
+                            vr[o_inflow, rr, j] += fr[j]
+                # placements: per product over the municipalities, then over the products
+                for p in range(n_p):
+                    for j in range(n_l):
+                        fr[j] = placed[p, lo, j]
+                    for mm in range(lo + 1, hi):
+                        for j in range(n_l):
+                            fr[j] += placed[p, mm, j]
+                    if p == 0:
+                        for j in range(n_l):
+                            vr[o_placed, rr, j] = fr[j]
+                    else:
+                        for j in range(n_l):
+                            vr[o_placed, rr, j] += fr[j]
+                # homes, then care exits per edge and group over the municipalities
+                for j in range(n_l):
+                    acc[j] = hout[lo, j]
+                for mm in range(lo + 1, hi):
+                    for j in range(n_l):
+                        acc[j] += hout[mm, j]
+                for ci in range(n_care):
+                    e = care[ci]
+                    for gg in range(n_g):
+                        base = gg * n_m
+                        for j in range(n_l):
+                            fr[j] = f[e, base + lo, j]
+                        for mm in range(lo + 1, hi):
+                            for j in range(n_l):
+                                fr[j] += f[e, base + mm, j]
+                        if ci == 0 and gg == 0:
+                            for j in range(n_l):
+                                vr[o_out, rr, j] = fr[j]
+                        else:
+                            for j in range(n_l):
+                                vr[o_out, rr, j] += fr[j]
+                for j in range(n_l):
+                    vr[o_out, rr, j] += acc[j]
+                    vr[o_home, rr, j] = acc[j]
+                # costs: the region's mean price (uniform prices) or per municipality
+                for p in range(n_p):
+                    if uniform_price:
+                        pr = pd_r[p, rr]
+                        for j in range(n_l):
+                            vr[o_cost + p, rr, j] = vr[4 + p, rr, j] * pr
+                    else:
+                        for mm in range(lo, hi):
+                            pm = pd_m[p, mm]
+                            if mm == lo:
+                                for j in range(n_l):
+                                    vr[o_cost + p, rr, j] = vm[4 + p, mm, j] * pm
+                            else:
+                                for j in range(n_l):
+                                    vr[o_cost + p, rr, j] += vm[4 + p, mm, j] * pm
+                for j in range(n_l):
+                    vr[o_total, rr, j] = (
+                        vr[o_cost, rr, j] + vr[o_cost + 1, rr, j] + vr[o_cost + 2, rr, j]
+                    )
+                # waiting time of the region: Little's law on its smoothed totals
+                for p in range(n_p):
+                    for j in range(n_l):
+                        ql = lbar[p, lo, j]
+                        qd = dbar[p, lo, j]
+                        for mm in range(lo + 1, hi):
+                            ql += lbar[p, mm, j]
+                            qd += dbar[p, mm, j]
+                        dep = max(qd, ql * inv_cap)
+                        dep = max(dep, tiny)
+                        vr[o_wait + p, rr, j] = ql / dep
+            # ---- sums over the runs and every run's region totals
+            for o in range(o_cost):
+                for mm in range(n_m):
+                    sm = 0.0
+                    for j in range(nb):
+                        sm += vm[o, mm, j]
+                    sums[o, mm, t] += sm
+            for o in range(vr.shape[0]):
+                for rr in range(n_r):
+                    sm = 0.0
+                    for j in range(nb):
+                        v = vr[o, rr, j]
+                        sm += v
+                        runvals[o, rr, t, j0 + j] = v
+                    sums[o, n_m + rr, t] += sm
+        for c in range(n_c):
+            for k in range(n_k):
+                for j in range(nb):
+                    state_out[c, k, j0 + j] = x[c, k, j]
+    # municipalities' costs from their occupancy sums (as run_batch's lean path)
+    for t in range(n_t):
+        dt = days[t]
+        for mm in range(n_m):
+            total_cost = 0.0
+            for p in range(n_p):
+                cost = sums[4 + p, mm, t] * np.float64(price[p, mm] * dt)
+                sums[o_cost + p, mm, t] = cost
+                total_cost += cost
+            sums[o_total, mm, t] = total_cost
