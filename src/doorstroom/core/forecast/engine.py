@@ -1180,6 +1180,12 @@ def _ev_batch(
         if every
         else UnitBuffer(regions, shape, n_runs)
     )
+    if lean and isinstance(col, UnitBuffer):
+        # the compiled kernel: the same arithmetic as run_batch, every run's region totals
+        # straight into the buffer
+        from doorstroom.core.forecast import evkernel
+
+        return evkernel.run_ev(comp, col.values), col, None
     cols = [col]
     paths = Paths(n_runs, shape) if cfg.keep_paths else None
     if paths is not None:
@@ -1296,7 +1302,9 @@ def final_state(b: Baseline, months: int, scenario: Scenario = BASELINE) -> Floa
     comp = compile_batch(pl, draws, stochastic=False)
     m, g = b.shape
     state = np.zeros((len(COMPARTMENTS), g, m, 1))
-    run_batch(comp, stochastic=False, rng=None, sampler=None, state_out=state)
+    from doorstroom.core.forecast import evkernel  # the compiled run_batch (expected value)
+
+    evkernel.run_ev(comp, state_out=state)
     return np.asarray(state[..., 0].transpose(0, 2, 1), dtype=np.float64)
 
 

@@ -41,14 +41,12 @@ from doorstroom.core.forecast.engine import (
     EV_DST,
     EV_SRC,
     EWMA,
-    N_EDGES,
     OUTPUTS,
     STOCK_OUTPUTS,
     WAIT_CAP,
     WITHDRAW_EDGES,
     Compiled,
     F32Array,
-    FloatArray,
     _Units,
 )
 from doorstroom.core.forecast.model import (
@@ -59,13 +57,25 @@ from doorstroom.core.forecast.model import (
     PRODUCTS,
     QUEUES,
     READY,
+    FloatArray,
 )
 
 F32 = np.float32
 I64Array = npt.NDArray[np.int64]
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
-LANES = 32  # runs per block (the vectorised inner loop); a batch's blocks are balanced
+LANES = 32  # at most this many runs per block: the vectorised inner loops
+
+
+def lanes_for(runs: int) -> tuple[int, int]:
+    """Blocks and lanes (runs) per block: at most LANES, balanced, and a multiple of 8 (one
+    AVX register of float32) when more than 8."""
+    blocks = -(-runs // LANES)
+    lanes = -(-runs // blocks)
+    if lanes > 8:
+        lanes = -(-lanes // 8) * 8
+    return blocks, lanes
+
 
 # the kernel writes the outputs by position: check that OUTPUTS has the expected layout
 _STOCK_NAMES = tuple(STOCK_OUTPUTS)
@@ -82,7 +92,7 @@ assert len(PRODUCTS) == 3
 def jit(fn: Fn) -> Fn:
     """``numba.njit(cache=True, nogil=True)`` with the function's own type (numba has no
     type hints); numba is imported here, on first use."""
-    import numba  # noqa: PLC0415 (slow import, only when a kernel is needed)
+    import numba
 
     return cast(Fn, numba.njit(cache=True, nogil=True)(fn))
 
@@ -103,16 +113,6 @@ def _blocked(a: npt.NDArray[Any], blocks: int, lanes: int) -> npt.NDArray[Any]:
         a = np.concatenate([a, np.zeros((*a.shape[:-1], pad), dtype=a.dtype)], axis=-1)
     a = a.reshape(*a.shape[:-1], blocks, lanes)
     return np.ascontiguousarray(np.moveaxis(a, -2, 0))
-
-
-def lanes_for(runs: int) -> tuple[int, int]:
-    """Blocks and lanes per block: at most LANES runs per block, balanced, a multiple of 8
-    (one AVX register of float32) when more than 8."""
-    blocks = -(-runs // LANES)
-    lanes = -(-runs // blocks)
-    if lanes > 8:
-        lanes = -(-lanes // 8) * 8
-    return blocks, lanes
 
 
 def prepare(comp: Compiled) -> tuple[Any, ...]:
@@ -232,9 +232,7 @@ def run_ev(
     n_r = units.starts.size
     sums = np.zeros((len(OUTPUTS), units.count, b.months), dtype=np.float64)
     vals = (
-        runvals
-        if runvals is not None
-        else np.zeros((len(OUTPUTS), n_r, b.months, runs), dtype=F32)
+        runvals if runvals is not None else np.zeros((len(OUTPUTS), n_r, b.months, runs), dtype=F32)
     )
     if vals.shape != (len(OUTPUTS), n_r, b.months, runs) or vals.dtype != F32:
         raise ValueError("runvals must be float32 (O, R, T, B)")
@@ -258,7 +256,7 @@ def kernel() -> Callable[..., None]:
 
 
 # ---------------------------------------------------------------- the kernel (numba)
-def _ev_kernel(  # noqa: C901, PLR0912, PLR0913, PLR0915 (one compiled loop nest)
+def _ev_kernel(
     x0: F32Array,  # (C, K) initial stocks, K = G*M cells (group-major)
     pu: F32Array,  # (NB, R, NE, K, L) edge probabilities (hazards, then progress)
     stay: F32Array,  # (NB, R, C, K, L)
@@ -301,15 +299,16 @@ def _ev_kernel(  # noqa: C901, PLR0912, PLR0913, PLR0915 (one compiled loop nest
     runvals: F32Array,  # out (O, R, T, B) every run's region totals
     state_out: F32Array,  # out (C, K, B) final state
 ) -> None:
+    ln = pu.shape[4]  # lanes: runs per block (a run-time trip count vectorises best)
     n_blocks = pu.shape[0]
     n_e = pu.shape[2]
     n_k = pu.shape[3]
-    n_l = pu.shape[4]
     n_c = x0.shape[0]
     n_t = regime_of.shape[0]
     n_p = 3
     n_r = region_start.shape[0] - 1
     n_st = stock.shape[0]
+    n_o = runvals.shape[0]
     zero = np.float32(0.0)
     one = np.float32(1.0)
     ewma = np.float32(EWMA)
@@ -320,37 +319,34 @@ def _ev_kernel(  # noqa: C901, PLR0912, PLR0913, PLR0915 (one compiled loop nest
     n_ready = ready.shape[0]
     n_care = care.shape[0]
 
-    x = np.empty((n_c, n_k, n_l), dtype=np.float32)
-    f = np.empty((n_e, n_k, n_l), dtype=np.float32)
-    inflow = np.empty((n_k, n_l), dtype=np.float32)
-    hout = np.empty((n_m, n_l), dtype=np.float32)
-    placed = np.empty((n_p, n_m, n_l), dtype=np.float32)
-    lbar = np.zeros((n_p, n_m, n_l), dtype=np.float32)
-    dbar = np.zeros((n_p, n_m, n_l), dtype=np.float32)
-    tot = np.empty(n_l, dtype=np.float32)
-    ratio = np.empty(n_l, dtype=np.float32)
-    per_m = np.empty((n_m, n_l), dtype=np.float32)
-    pooled = np.empty((n_m, n_l), dtype=np.float32)
-    frac = np.empty((n_m, n_l), dtype=np.float32)
-    free = np.empty((n_m, n_l), dtype=np.float32)
-    cell = np.empty(n_l, dtype=np.float32)
-    wait_m = np.empty((n_p, n_m, n_l), dtype=np.float32)
-    # per-run outputs of the month: municipalities (without costs) and regions
-    vm = np.empty((o_cost, n_m, n_l), dtype=np.float32)
-    vr = np.empty((runvals.shape[0], n_r, n_l), dtype=np.float32)
-    xr = np.empty((n_c, n_g, n_r, n_l), dtype=np.float32)  # stocks per row and region
-    fr = np.empty((n_l,), dtype=np.float32)
-    acc = np.empty(n_l, dtype=np.float32)
-    pd_m = np.empty((n_p, n_m), dtype=np.float32)
-    pd_r = np.empty((n_p, n_r), dtype=np.float32)
+    x = np.empty((n_c, n_k, ln), dtype=np.float32)
+    f = np.empty((n_e, n_k, ln), dtype=np.float32)
+    inflow = np.empty((n_k, ln), dtype=np.float32)
+    hout = np.empty((n_m, ln), dtype=np.float32)
+    placed = np.empty((n_p, n_m, ln), dtype=np.float32)
+    lbar = np.zeros((n_p, n_m, ln), dtype=np.float32)
+    dbar = np.zeros((n_p, n_m, ln), dtype=np.float32)
+    tot = np.empty((n_m, ln), dtype=np.float32)
+    ratio = np.empty((n_m, ln), dtype=np.float32)
+    per_m = np.empty((n_m, ln), dtype=np.float32)
+    pooled = np.empty((n_m, ln), dtype=np.float32)
+    free = np.empty((n_m, ln), dtype=np.float32)
+    frac = np.empty((n_m, ln), dtype=np.float32)
+    cell = np.empty(ln, dtype=np.float32)
+    acc = np.empty(ln, dtype=np.float32)
+    ql = np.empty(ln, dtype=np.float32)
+    qd = np.empty(ln, dtype=np.float32)
+    # per-run outputs of the month: municipalities (costs apart) and regions
+    vm = np.empty((o_cost, n_m, ln), dtype=np.float32)
+    vr = np.empty((n_o, n_r, ln), dtype=np.float32)
 
     for blk in range(n_blocks):
-        j0 = blk * n_l
-        nb = min(n_l, runs - j0)
+        j0 = blk * ln
+        nb = min(ln, runs - j0)
         for c in range(n_c):
             for k in range(n_k):
                 v = x0[c, k]
-                for j in range(n_l):
+                for j in range(ln):
                     x[c, k, j] = v
         for t in range(n_t):
             r = regime_of[t]
@@ -358,23 +354,23 @@ def _ev_kernel(  # noqa: C901, PLR0912, PLR0913, PLR0915 (one compiled loop nest
             for e in range(n_e):
                 s = esrc[e]
                 for k in range(n_k):
-                    for j in range(n_l):
+                    for j in range(ln):
                         f[e, k, j] = x[s, k, j] * pu[blk, r, e, k, j]
             for c in range(n_c):
                 for k in range(n_k):
-                    for j in range(n_l):
+                    for j in range(ln):
                         x[c, k, j] *= stay[blk, r, c, k, j]
             for ii in range(into.shape[0]):
                 i = into[ii]
                 d = edst[i]
                 for k in range(n_k):
-                    for j in range(n_l):
+                    for j in range(ln):
                         x[d, k, j] += f[i, k, j]
             # ---- applications
             tf = tfac[t]
             for k in range(n_k):
                 ex = exposure[t, k]
-                for j in range(n_l):
+                for j in range(ln):
                     lam = np.exp(log_trend[blk, k, j] * tf)
                     lam = lam * rate[blk, k, j]
                     lam = lam * ex
@@ -382,86 +378,87 @@ def _ev_kernel(  # noqa: C901, PLR0912, PLR0913, PLR0915 (one compiled loop nest
                     x[applied, k, j] += lam
             # ---- homes for the ready, in proportion, at most the month's homes
             for mm in range(n_m):
+                for j in range(ln):
+                    tot[mm, j] = x[ready[0], mm, j]
+            for q in range(n_ready):
+                c = ready[q]
+                for gg in range(n_g):
+                    if q > 0 or gg > 0:
+                        for mm in range(n_m):
+                            kk = gg * n_m + mm
+                            for j in range(ln):
+                                tot[mm, j] += x[c, kk, j]
+            for mm in range(n_m):
                 hm = homes[mm, t]
-                for j in range(n_l):
-                    tot[j] = x[ready[0], mm, j]
-                for q in range(n_ready):
-                    for gg in range(n_g):
-                        if q == 0 and gg == 0:
-                            continue
+                for j in range(ln):
+                    tj = tot[mm, j]
+                    ratio[mm, j] = min(tj, hm) / (tj if tj > zero else one)
+            for q in range(n_ready):
+                c = ready[q]
+                for gg in range(n_g):
+                    for mm in range(n_m):
                         kk = gg * n_m + mm
-                        for j in range(n_l):
-                            tot[j] += x[ready[q], kk, j]
-                for j in range(n_l):
-                    moved = min(tot[j], hm)
-                    ratio[j] = moved / (tot[j] if tot[j] > zero else one)
-                for q in range(n_ready):
-                    for gg in range(n_g):
-                        kk = gg * n_m + mm
-                        c = ready[q]
                         if q == 0 and gg == 0:
-                            for j in range(n_l):
-                                h = x[c, kk, j] * ratio[j]
+                            for j in range(ln):
+                                h = x[c, kk, j] * ratio[mm, j]
                                 x[c, kk, j] -= h
                                 hout[mm, j] = h
                         else:
-                            for j in range(n_l):
-                                h = x[c, kk, j] * ratio[j]
+                            for j in range(ln):
+                                h = x[c, kk, j] * ratio[mm, j]
                                 x[c, kk, j] -= h
                                 hout[mm, j] += h
             # ---- placements into the free places of each pool
             for p in range(n_p):
-                # occupancy per municipality, then per pool
+                add = has_extra and t >= extra_from
+                # occupancy per municipality, then per pool: free places
                 for mm in range(n_m):
-                    for j in range(n_l):
+                    for j in range(ln):
                         per_m[mm, j] = x[occupying[p, 0], mm, j]
-                    for q in range(n_occ[p]):
-                        for gg in range(n_g):
-                            if q == 0 and gg == 0:
-                                continue
-                            kk = gg * n_m + mm
-                            c = occupying[p, q]
-                            for j in range(n_l):
-                                per_m[mm, j] += x[c, kk, j]
+                for q in range(n_occ[p]):
+                    c = occupying[p, q]
+                    for gg in range(n_g):
+                        if q > 0 or gg > 0:
+                            for mm in range(n_m):
+                                kk = gg * n_m + mm
+                                for j in range(ln):
+                                    per_m[mm, j] += x[c, kk, j]
                 for s in range(n_seg[p]):
                     lo = seg_start[p, s]
-                    hi = seg_start[p, s + 1]
-                    for j in range(n_l):
+                    for j in range(ln):
                         pooled[s, j] = per_m[lo, j]
-                    for mm in range(lo + 1, hi):
-                        for j in range(n_l):
+                    for mm in range(lo + 1, seg_start[p, s + 1]):
+                        for j in range(ln):
                             pooled[s, j] += per_m[mm, j]
                     cp = cap[p, s, t]
-                    add = has_extra and t >= extra_from
-                    for j in range(n_l):
-                        room = cp - pooled[s, j]
-                        if add:
-                            room = room + extra[blk, p, s, j]
-                        free[s, j] = max(room, zero)
-                # queues per municipality, then per pool
+                    if add:
+                        for j in range(ln):
+                            free[s, j] = max((cp - pooled[s, j]) + extra[blk, p, s, j], zero)
+                    else:
+                        for j in range(ln):
+                            free[s, j] = max(cp - pooled[s, j], zero)
+                # queues per municipality, then per pool: the share placed
                 for mm in range(n_m):
-                    for j in range(n_l):
+                    for j in range(ln):
                         per_m[mm, j] = x[queues[p, 0], mm, j]
-                    for q in range(n_queue[p]):
-                        for gg in range(n_g):
-                            if q == 0 and gg == 0:
-                                continue
-                            kk = gg * n_m + mm
-                            c = queues[p, q]
-                            for j in range(n_l):
-                                per_m[mm, j] += x[c, kk, j]
+                for q in range(n_queue[p]):
+                    c = queues[p, q]
+                    for gg in range(n_g):
+                        if q > 0 or gg > 0:
+                            for mm in range(n_m):
+                                kk = gg * n_m + mm
+                                for j in range(ln):
+                                    per_m[mm, j] += x[c, kk, j]
                 for s in range(n_seg[p]):
                     lo = seg_start[p, s]
-                    hi = seg_start[p, s + 1]
-                    for j in range(n_l):
+                    for j in range(ln):
                         pooled[s, j] = per_m[lo, j]
-                    for mm in range(lo + 1, hi):
-                        for j in range(n_l):
+                    for mm in range(lo + 1, seg_start[p, s + 1]):
+                        for j in range(ln):
                             pooled[s, j] += per_m[mm, j]
-                    for j in range(n_l):
+                    for j in range(ln):
                         w = pooled[s, j]
-                        total = min(w, free[s, j])
-                        frac[s, j] = total / (w if w > zero else one)
+                        frac[s, j] = min(w, free[s, j]) / (w if w > zero else one)
                 fc = first[p]
                 for mm in range(n_m):
                     s = seg_of[p, mm]
@@ -470,244 +467,172 @@ def _ev_kernel(  # noqa: C901, PLR0912, PLR0913, PLR0915 (one compiled loop nest
                         for q in range(n_queue[p]):
                             c = queues[p, q]
                             if q == 0:
-                                for j in range(n_l):
+                                for j in range(ln):
                                     a = x[c, kk, j] * frac[s, j]
                                     x[c, kk, j] -= a
                                     cell[j] = a
                             else:
-                                for j in range(n_l):
+                                for j in range(ln):
                                     a = x[c, kk, j] * frac[s, j]
                                     x[c, kk, j] -= a
                                     cell[j] += a
-                        for j in range(n_l):
+                        for j in range(ln):
                             x[fc, kk, j] += cell[j]
                         if gg == 0:
-                            for j in range(n_l):
+                            for j in range(ln):
                                 placed[p, mm, j] = cell[j]
                         else:
-                            for j in range(n_l):
+                            for j in range(ln):
                                 placed[p, mm, j] += cell[j]
-            # ---- smoothed queues and departures (Little's law)
+            # ---- smoothed queues and departures
             for p in range(n_p):
                 for mm in range(n_m):
-                    for j in range(n_l):
+                    for j in range(ln):
                         acc[j] = f[withdraw[p, 0], mm, j]
                     for q in range(n_withdraw[p]):
+                        e = withdraw[p, q]
                         for gg in range(n_g):
-                            if q == 0 and gg == 0:
-                                continue
-                            kk = gg * n_m + mm
-                            e = withdraw[p, q]
-                            for j in range(n_l):
-                                acc[j] += f[e, kk, j]
-                    for j in range(n_l):
+                            if q > 0 or gg > 0:
+                                kk = gg * n_m + mm
+                                for j in range(ln):
+                                    acc[j] += f[e, kk, j]
+                    for j in range(ln):
                         acc[j] += placed[p, mm, j]
-                    for j in range(n_l):
-                        tot[j] = x[queues[p, 0], mm, j]
+                        cell[j] = x[queues[p, 0], mm, j]
                     for q in range(n_queue[p]):
+                        c = queues[p, q]
                         for gg in range(n_g):
-                            if q == 0 and gg == 0:
-                                continue
-                            kk = gg * n_m + mm
-                            c = queues[p, q]
-                            for j in range(n_l):
-                                tot[j] += x[c, kk, j]
+                            if q > 0 or gg > 0:
+                                kk = gg * n_m + mm
+                                for j in range(ln):
+                                    cell[j] += x[c, kk, j]
                     if t == 0:
-                        for j in range(n_l):
-                            lbar[p, mm, j] = tot[j]
+                        for j in range(ln):
+                            lbar[p, mm, j] = cell[j]
                             dbar[p, mm, j] = acc[j]
                     else:
-                        for j in range(n_l):
-                            lbar[p, mm, j] += ewma * (tot[j] - lbar[p, mm, j])
+                        for j in range(ln):
+                            lbar[p, mm, j] += ewma * (cell[j] - lbar[p, mm, j])
                             dbar[p, mm, j] += ewma * (acc[j] - dbar[p, mm, j])
-            # ---- outputs: municipalities (per run, summed over the runs below)
-            dt = days[t]
-            for p in range(n_p):
-                for mm in range(n_m):
-                    pd_m[p, mm] = price[p, mm] * dt
-                for rr in range(n_r):
-                    pd_r[p, rr] = price_r[p, rr] * dt
+            # ---- every run's outputs per municipality (costs apart: from the sums)
             for o in range(n_st):
-                for mm in range(n_m):
-                    for q in range(n_stock[o]):
-                        c = stock[o, q]
-                        for gg in range(n_g):
+                for q in range(n_stock[o]):
+                    c = stock[o, q]
+                    for gg in range(n_g):
+                        for mm in range(n_m):
                             kk = gg * n_m + mm
                             if q == 0 and gg == 0:
-                                for j in range(n_l):
+                                for j in range(ln):
                                     vm[o, mm, j] = x[c, kk, j]
                             else:
-                                for j in range(n_l):
+                                for j in range(ln):
                                     vm[o, mm, j] += x[c, kk, j]
             for mm in range(n_m):
-                for j in range(n_l):
+                for j in range(ln):
                     vm[o_inflow, mm, j] = inflow[mm, j]
+                    vm[o_placed, mm, j] = placed[0, mm, j] + placed[1, mm, j] + placed[2, mm, j]
+                    vm[o_out, mm, j] = hout[mm, j]
+                    vm[o_home, mm, j] = hout[mm, j]
                 for gg in range(1, n_g):
                     kk = gg * n_m + mm
-                    for j in range(n_l):
+                    for j in range(ln):
                         vm[o_inflow, mm, j] += inflow[kk, j]
-                for j in range(n_l):
-                    vm[o_placed, mm, j] = placed[0, mm, j] + placed[1, mm, j] + placed[2, mm, j]
                 for ci in range(n_care):
                     e = care[ci]
                     for gg in range(n_g):
                         kk = gg * n_m + mm
-                        if ci == 0 and gg == 0:
-                            for j in range(n_l):
-                                vm[o_out, mm, j] = f[e, kk, j]
-                        else:
-                            for j in range(n_l):
-                                vm[o_out, mm, j] += f[e, kk, j]
-                for j in range(n_l):
-                    vm[o_out, mm, j] += hout[mm, j]
-                    vm[o_home, mm, j] = hout[mm, j]
-            # waiting time per municipality: its pool's
+                        for j in range(ln):
+                            vm[o_out, mm, j] += f[e, kk, j]
+            # waiting time (Little's law): a municipality's is its pool's
             for p in range(n_p):
                 for s in range(n_seg[p]):
                     lo = seg_start[p, s]
                     hi = seg_start[p, s + 1]
-                    for j in range(n_l):
-                        ql = lbar[p, lo, j]
-                        qd = dbar[p, lo, j]
-                        for mm in range(lo + 1, hi):
-                            ql += lbar[p, mm, j]
-                            qd += dbar[p, mm, j]
-                        dep = max(qd, ql * inv_cap)
-                        dep = max(dep, tiny)
-                        wq = ql / dep
-                        for mm in range(lo, hi):
-                            wait_m[p, mm, j] = wq
-                for mm in range(n_m):
-                    for j in range(n_l):
-                        vm[o_wait + p, mm, j] = wait_m[p, mm, j]
-            # ---- outputs: every run's region totals, in run_batch's order of additions
+                    for j in range(ln):
+                        ql[j] = lbar[p, lo, j]
+                        qd[j] = dbar[p, lo, j]
+                    for mm in range(lo + 1, hi):
+                        for j in range(ln):
+                            ql[j] += lbar[p, mm, j]
+                            qd[j] += dbar[p, mm, j]
+                    for j in range(ln):
+                        dep = max(max(qd[j], ql[j] * inv_cap), tiny)
+                        acc[j] = ql[j] / dep
+                    for mm in range(lo, hi):
+                        for j in range(ln):
+                            vm[o_wait + p, mm, j] = acc[j]
+            # ---- every run's region totals
             for rr in range(n_r):
                 lo = region_start[rr]
                 hi = region_start[rr + 1]
-                for c in range(n_c):
-                    for gg in range(n_g):
-                        base = gg * n_m
-                        for j in range(n_l):
-                            xr[c, gg, rr, j] = x[c, base + lo, j]
-                        for mm in range(lo + 1, hi):
-                            for j in range(n_l):
-                                xr[c, gg, rr, j] += x[c, base + mm, j]
-                for o in range(n_st):
-                    for q in range(n_stock[o]):
-                        c = stock[o, q]
-                        for gg in range(n_g):
-                            if q == 0 and gg == 0:
-                                for j in range(n_l):
-                                    vr[o, rr, j] = xr[c, gg, rr, j]
-                            else:
-                                for j in range(n_l):
-                                    vr[o, rr, j] += xr[c, gg, rr, j]
-                # applications: over the groups first, then the municipalities
-                for mm in range(lo, hi):
-                    for j in range(n_l):
-                        fr[j] = inflow[mm, j]
-                    for gg in range(1, n_g):
-                        for j in range(n_l):
-                            fr[j] += inflow[gg * n_m + mm, j]
-                    if mm == lo:
-                        for j in range(n_l):
-                            vr[o_inflow, rr, j] = fr[j]
-                    else:
-                        for j in range(n_l):
-                            vr[o_inflow, rr, j] += fr[j]
-                # placements: per product over the municipalities, then over the products
-                for p in range(n_p):
-                    for j in range(n_l):
-                        fr[j] = placed[p, lo, j]
+                for o in range(o_wait):
+                    for j in range(ln):
+                        vr[o, rr, j] = vm[o, lo, j]
                     for mm in range(lo + 1, hi):
-                        for j in range(n_l):
-                            fr[j] += placed[p, mm, j]
-                    if p == 0:
-                        for j in range(n_l):
-                            vr[o_placed, rr, j] = fr[j]
-                    else:
-                        for j in range(n_l):
-                            vr[o_placed, rr, j] += fr[j]
-                # homes, then care exits per edge and group over the municipalities
-                for j in range(n_l):
-                    acc[j] = hout[lo, j]
-                for mm in range(lo + 1, hi):
-                    for j in range(n_l):
-                        acc[j] += hout[mm, j]
-                for ci in range(n_care):
-                    e = care[ci]
-                    for gg in range(n_g):
-                        base = gg * n_m
-                        for j in range(n_l):
-                            fr[j] = f[e, base + lo, j]
-                        for mm in range(lo + 1, hi):
-                            for j in range(n_l):
-                                fr[j] += f[e, base + mm, j]
-                        if ci == 0 and gg == 0:
-                            for j in range(n_l):
-                                vr[o_out, rr, j] = fr[j]
-                        else:
-                            for j in range(n_l):
-                                vr[o_out, rr, j] += fr[j]
-                for j in range(n_l):
-                    vr[o_out, rr, j] += acc[j]
-                    vr[o_home, rr, j] = acc[j]
-                # costs: the region's mean price (uniform prices) or per municipality
+                        for j in range(ln):
+                            vr[o, rr, j] += vm[o, mm, j]
                 for p in range(n_p):
                     if uniform_price:
-                        pr = pd_r[p, rr]
-                        for j in range(n_l):
+                        pr = price_r[p, rr] * days[t]
+                        for j in range(ln):
                             vr[o_cost + p, rr, j] = vr[4 + p, rr, j] * pr
                     else:
                         for mm in range(lo, hi):
-                            pm = pd_m[p, mm]
+                            pm = price[p, mm] * days[t]
                             if mm == lo:
-                                for j in range(n_l):
+                                for j in range(ln):
                                     vr[o_cost + p, rr, j] = vm[4 + p, mm, j] * pm
                             else:
-                                for j in range(n_l):
+                                for j in range(ln):
                                     vr[o_cost + p, rr, j] += vm[4 + p, mm, j] * pm
-                for j in range(n_l):
+                    for j in range(ln):
+                        ql[j] = lbar[p, lo, j]
+                        qd[j] = dbar[p, lo, j]
+                    for mm in range(lo + 1, hi):
+                        for j in range(ln):
+                            ql[j] += lbar[p, mm, j]
+                            qd[j] += dbar[p, mm, j]
+                    for j in range(ln):
+                        dep = max(max(qd[j], ql[j] * inv_cap), tiny)
+                        vr[o_wait + p, rr, j] = ql[j] / dep
+                for j in range(ln):
                     vr[o_total, rr, j] = (
                         vr[o_cost, rr, j] + vr[o_cost + 1, rr, j] + vr[o_cost + 2, rr, j]
                     )
-                # waiting time of the region: Little's law on its smoothed totals
-                for p in range(n_p):
-                    for j in range(n_l):
-                        ql = lbar[p, lo, j]
-                        qd = dbar[p, lo, j]
-                        for mm in range(lo + 1, hi):
-                            ql += lbar[p, mm, j]
-                            qd += dbar[p, mm, j]
-                        dep = max(qd, ql * inv_cap)
-                        dep = max(dep, tiny)
-                        vr[o_wait + p, rr, j] = ql / dep
-            # ---- sums over the runs and every run's region totals
+            # ---- sums over the runs (float64) and every run's region totals
+            if nb < ln:  # the last block's spare lanes
+                for o in range(o_cost):
+                    for mm in range(n_m):
+                        for j in range(nb, ln):
+                            vm[o, mm, j] = zero
+                for o in range(n_o):
+                    for rr in range(n_r):
+                        for j in range(nb, ln):
+                            vr[o, rr, j] = zero
             for o in range(o_cost):
                 for mm in range(n_m):
                     sm = 0.0
-                    for j in range(nb):
+                    for j in range(ln):
                         sm += vm[o, mm, j]
                     sums[o, mm, t] += sm
-            for o in range(vr.shape[0]):
+            for o in range(n_o):
                 for rr in range(n_r):
                     sm = 0.0
-                    for j in range(nb):
-                        v = vr[o, rr, j]
-                        sm += v
-                        runvals[o, rr, t, j0 + j] = v
+                    for j in range(ln):
+                        sm += vr[o, rr, j]
                     sums[o, n_m + rr, t] += sm
+                    for j in range(nb):
+                        runvals[o, rr, t, j0 + j] = vr[o, rr, j]
         for c in range(n_c):
             for k in range(n_k):
                 for j in range(nb):
                     state_out[c, k, j0 + j] = x[c, k, j]
     # municipalities' costs from their occupancy sums (as run_batch's lean path)
     for t in range(n_t):
-        dt = days[t]
         for mm in range(n_m):
             total_cost = 0.0
             for p in range(n_p):
-                cost = sums[4 + p, mm, t] * np.float64(price[p, mm] * dt)
+                cost = sums[4 + p, mm, t] * np.float64(price[p, mm] * days[t])
                 sums[o_cost + p, mm, t] = cost
                 total_cost += cost
             sums[o_total, mm, t] = total_cost
