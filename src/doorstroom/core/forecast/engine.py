@@ -1196,6 +1196,9 @@ def _ev_batch(
     return sums, col, paths.values if paths is not None else None
 
 
+EV_THREADS_FROM = int(os.environ.get("EVK_THREADS_FROM", 200_000))  # runs x months x municipalities
+
+
 def _project_expected(
     baseline: Baseline,
     scenario: Scenario,
@@ -1215,8 +1218,16 @@ def _project_expected(
     size = -(-cfg.runs // workers)
     batches = [(i, min(size, cfg.runs - i * size)) for i in range(workers)]
 
+    # region bands run in the compiled kernel, which releases the GIL: threads, no fork;
+    # small runs in this thread (a thread's start costs more than it saves)
+    kernel = not every and not cfg.keep_paths
     if workers == 1:
         results = [_ev_batch(baseline, scenario, cfg, batches[0])]
+    elif kernel and cfg.runs * baseline.months * units.m < EV_THREADS_FROM:
+        results = [_ev_batch(baseline, scenario, cfg, b) for b in batches]
+    elif kernel:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda b: _ev_batch(baseline, scenario, cfg, b), batches))
     else:
         ctx = _context()
         if ctx is not None:

@@ -177,8 +177,8 @@ def prepare(comp: Compiled) -> tuple[Any, ...]:
             uniform &= bool(np.ptp(price[p_i, lo:hi]) == 0)
     return (
         x0,
-        _blocked(pu, blocks, lanes),
-        _blocked(stay, blocks, lanes),
+        _blocked(pu, blocks, lanes).reshape(blocks, len(comp.regimes), -1, k * lanes),
+        _blocked(stay, blocks, lanes).reshape(blocks, len(comp.regimes), n_c, k * lanes),
         comp.regime_of.astype(np.int64),
         EV_SRC.astype(np.int64),
         EV_DST.astype(np.int64),
@@ -258,8 +258,8 @@ def kernel() -> Callable[..., None]:
 # ---------------------------------------------------------------- the kernel (numba)
 def _ev_kernel(
     x0: F32Array,  # (C, K) initial stocks, K = G*M cells (group-major)
-    pu: F32Array,  # (NB, R, NE, K, L) edge probabilities (hazards, then progress)
-    stay: F32Array,  # (NB, R, C, K, L)
+    pu: F32Array,  # (NB, R, NE, K*L) edge probabilities (hazards, then progress)
+    stay: F32Array,  # (NB, R, C, K*L)
     regime_of: I64Array,  # (T,)
     esrc: I64Array,  # (NE,)
     edst: I64Array,  # (NE,) -1: exit
@@ -299,10 +299,12 @@ def _ev_kernel(
     runvals: F32Array,  # out (O, R, T, B) every run's region totals
     state_out: F32Array,  # out (C, K, B) final state
 ) -> None:
-    ln = pu.shape[4]  # lanes: runs per block (a run-time trip count vectorises best)
+    ln = log_trend.shape[2]  # lanes: runs per block (a run-time trip count vectorises best)
     n_blocks = pu.shape[0]
     n_e = pu.shape[2]
-    n_k = pu.shape[3]
+    n_k = x0.shape[1]
+    kl = n_k * ln  # a state row: (cell, lane)
+    ml = n_m * ln  # one group's part of a row: (municipality, lane)
     n_c = x0.shape[0]
     n_t = regime_of.shape[0]
     n_p = 3
@@ -322,23 +324,34 @@ def _ev_kernel(
     x = np.empty((n_c, n_k, ln), dtype=np.float32)
     f = np.empty((n_e, n_k, ln), dtype=np.float32)
     inflow = np.empty((n_k, ln), dtype=np.float32)
-    hout = np.empty((n_m, ln), dtype=np.float32)
-    placed = np.empty((n_p, n_m, ln), dtype=np.float32)
+    hout = np.empty(ml, dtype=np.float32)
+    placed = np.empty((n_p, ml), dtype=np.float32)
     lbar = np.zeros((n_p, n_m, ln), dtype=np.float32)
     dbar = np.zeros((n_p, n_m, ln), dtype=np.float32)
-    tot = np.empty((n_m, ln), dtype=np.float32)
-    ratio = np.empty((n_m, ln), dtype=np.float32)
+    tot = np.empty(ml, dtype=np.float32)
+    ratio = np.empty(ml, dtype=np.float32)
     per_m = np.empty((n_m, ln), dtype=np.float32)
     pooled = np.empty((n_m, ln), dtype=np.float32)
     free = np.empty((n_m, ln), dtype=np.float32)
     frac = np.empty((n_m, ln), dtype=np.float32)
-    cell = np.empty(ln, dtype=np.float32)
-    acc = np.empty(ln, dtype=np.float32)
+    fm = np.empty(ml, dtype=np.float32)
+    cell = np.empty(ml, dtype=np.float32)
+    acc = np.empty(ml, dtype=np.float32)
     ql = np.empty(ln, dtype=np.float32)
     qd = np.empty(ln, dtype=np.float32)
+    wq = np.empty(ln, dtype=np.float32)
     # per-run outputs of the month: municipalities (costs apart) and regions
     vm = np.empty((o_cost, n_m, ln), dtype=np.float32)
     vr = np.empty((n_o, n_r, ln), dtype=np.float32)
+    # flat views: a row of the state is (cell, lane), group-major, so one group's
+    # municipalities are a contiguous (municipality, lane) stretch of length ml
+    x2 = x.reshape((n_c, kl))
+    f2 = f.reshape((n_e, kl))
+    in2 = inflow.reshape(kl)
+    pm2 = per_m.reshape(ml)
+    lb2 = lbar.reshape((n_p, ml))
+    db2 = dbar.reshape((n_p, ml))
+    vm2 = vm.reshape((o_cost, ml))
 
     for blk in range(n_blocks):
         j0 = blk * ln
@@ -353,19 +366,16 @@ def _ev_kernel(
             # ---- hazard flows on the stocks at the start of the month (progress included)
             for e in range(n_e):
                 s = esrc[e]
-                for k in range(n_k):
-                    for j in range(ln):
-                        f[e, k, j] = x[s, k, j] * pu[blk, r, e, k, j]
+                for i in range(kl):
+                    f2[e, i] = x2[s, i] * pu[blk, r, e, i]
             for c in range(n_c):
-                for k in range(n_k):
-                    for j in range(ln):
-                        x[c, k, j] *= stay[blk, r, c, k, j]
+                for i in range(kl):
+                    x2[c, i] *= stay[blk, r, c, i]
             for ii in range(into.shape[0]):
-                i = into[ii]
-                d = edst[i]
-                for k in range(n_k):
-                    for j in range(ln):
-                        x[d, k, j] += f[i, k, j]
+                e = into[ii]
+                d = edst[e]
+                for i in range(kl):
+                    x2[d, i] += f2[e, i]
             # ---- applications
             tf = tfac[t]
             for k in range(n_k):
@@ -377,52 +387,47 @@ def _ev_kernel(
                     inflow[k, j] = lam
                     x[applied, k, j] += lam
             # ---- homes for the ready, in proportion, at most the month's homes
-            for mm in range(n_m):
-                for j in range(ln):
-                    tot[mm, j] = x[ready[0], mm, j]
+            for i in range(ml):
+                tot[i] = x2[ready[0], i]
             for q in range(n_ready):
                 c = ready[q]
                 for gg in range(n_g):
                     if q > 0 or gg > 0:
-                        for mm in range(n_m):
-                            kk = gg * n_m + mm
-                            for j in range(ln):
-                                tot[mm, j] += x[c, kk, j]
+                        base = gg * ml
+                        for i in range(ml):
+                            tot[i] += x2[c, base + i]
             for mm in range(n_m):
                 hm = homes[mm, t]
-                for j in range(ln):
-                    tj = tot[mm, j]
-                    ratio[mm, j] = min(tj, hm) / (tj if tj > zero else one)
+                for j in range(mm * ln, mm * ln + ln):
+                    tj = tot[j]
+                    ratio[j] = min(tj, hm) / (tj if tj > zero else one)
             for q in range(n_ready):
                 c = ready[q]
                 for gg in range(n_g):
-                    for mm in range(n_m):
-                        kk = gg * n_m + mm
-                        if q == 0 and gg == 0:
-                            for j in range(ln):
-                                h = x[c, kk, j] * ratio[mm, j]
-                                x[c, kk, j] -= h
-                                hout[mm, j] = h
-                        else:
-                            for j in range(ln):
-                                h = x[c, kk, j] * ratio[mm, j]
-                                x[c, kk, j] -= h
-                                hout[mm, j] += h
+                    base = gg * ml
+                    if q == 0 and gg == 0:
+                        for i in range(ml):
+                            h = x2[c, i] * ratio[i]
+                            x2[c, i] -= h
+                            hout[i] = h
+                    else:
+                        for i in range(ml):
+                            h = x2[c, base + i] * ratio[i]
+                            x2[c, base + i] -= h
+                            hout[i] += h
             # ---- placements into the free places of each pool
             for p in range(n_p):
                 add = has_extra and t >= extra_from
                 # occupancy per municipality, then per pool: free places
-                for mm in range(n_m):
-                    for j in range(ln):
-                        per_m[mm, j] = x[occupying[p, 0], mm, j]
+                for i in range(ml):
+                    pm2[i] = x2[occupying[p, 0], i]
                 for q in range(n_occ[p]):
                     c = occupying[p, q]
                     for gg in range(n_g):
                         if q > 0 or gg > 0:
-                            for mm in range(n_m):
-                                kk = gg * n_m + mm
-                                for j in range(ln):
-                                    per_m[mm, j] += x[c, kk, j]
+                            base = gg * ml
+                            for i in range(ml):
+                                pm2[i] += x2[c, base + i]
                 for s in range(n_seg[p]):
                     lo = seg_start[p, s]
                     for j in range(ln):
@@ -438,17 +443,15 @@ def _ev_kernel(
                         for j in range(ln):
                             free[s, j] = max(cp - pooled[s, j], zero)
                 # queues per municipality, then per pool: the share placed
-                for mm in range(n_m):
-                    for j in range(ln):
-                        per_m[mm, j] = x[queues[p, 0], mm, j]
+                for i in range(ml):
+                    pm2[i] = x2[queues[p, 0], i]
                 for q in range(n_queue[p]):
                     c = queues[p, q]
                     for gg in range(n_g):
                         if q > 0 or gg > 0:
-                            for mm in range(n_m):
-                                kk = gg * n_m + mm
-                                for j in range(ln):
-                                    per_m[mm, j] += x[c, kk, j]
+                            base = gg * ml
+                            for i in range(ml):
+                                pm2[i] += x2[c, base + i]
                 for s in range(n_seg[p]):
                     lo = seg_start[p, s]
                     for j in range(ln):
@@ -459,90 +462,89 @@ def _ev_kernel(
                     for j in range(ln):
                         w = pooled[s, j]
                         frac[s, j] = min(w, free[s, j]) / (w if w > zero else one)
-                fc = first[p]
                 for mm in range(n_m):
                     s = seg_of[p, mm]
-                    for gg in range(n_g):
-                        kk = gg * n_m + mm
-                        for q in range(n_queue[p]):
-                            c = queues[p, q]
-                            if q == 0:
-                                for j in range(ln):
-                                    a = x[c, kk, j] * frac[s, j]
-                                    x[c, kk, j] -= a
-                                    cell[j] = a
-                            else:
-                                for j in range(ln):
-                                    a = x[c, kk, j] * frac[s, j]
-                                    x[c, kk, j] -= a
-                                    cell[j] += a
-                        for j in range(ln):
-                            x[fc, kk, j] += cell[j]
-                        if gg == 0:
-                            for j in range(ln):
-                                placed[p, mm, j] = cell[j]
-                        else:
-                            for j in range(ln):
-                                placed[p, mm, j] += cell[j]
-            # ---- smoothed queues and departures
-            for p in range(n_p):
-                for mm in range(n_m):
                     for j in range(ln):
-                        acc[j] = f[withdraw[p, 0], mm, j]
-                    for q in range(n_withdraw[p]):
-                        e = withdraw[p, q]
-                        for gg in range(n_g):
-                            if q > 0 or gg > 0:
-                                kk = gg * n_m + mm
-                                for j in range(ln):
-                                    acc[j] += f[e, kk, j]
-                    for j in range(ln):
-                        acc[j] += placed[p, mm, j]
-                        cell[j] = x[queues[p, 0], mm, j]
+                        fm[mm * ln + j] = frac[s, j]
+                fc = first[p]
+                for gg in range(n_g):
+                    base = gg * ml
                     for q in range(n_queue[p]):
                         c = queues[p, q]
-                        for gg in range(n_g):
-                            if q > 0 or gg > 0:
-                                kk = gg * n_m + mm
-                                for j in range(ln):
-                                    cell[j] += x[c, kk, j]
-                    if t == 0:
-                        for j in range(ln):
-                            lbar[p, mm, j] = cell[j]
-                            dbar[p, mm, j] = acc[j]
+                        if q == 0:
+                            for i in range(ml):
+                                a = x2[c, base + i] * fm[i]
+                                x2[c, base + i] -= a
+                                cell[i] = a
+                        else:
+                            for i in range(ml):
+                                a = x2[c, base + i] * fm[i]
+                                x2[c, base + i] -= a
+                                cell[i] += a
+                    for i in range(ml):
+                        x2[fc, base + i] += cell[i]
+                    if gg == 0:
+                        for i in range(ml):
+                            placed[p, i] = cell[i]
                     else:
-                        for j in range(ln):
-                            lbar[p, mm, j] += ewma * (cell[j] - lbar[p, mm, j])
-                            dbar[p, mm, j] += ewma * (acc[j] - dbar[p, mm, j])
+                        for i in range(ml):
+                            placed[p, i] += cell[i]
+            # ---- smoothed queues and departures
+            for p in range(n_p):
+                for i in range(ml):
+                    acc[i] = f2[withdraw[p, 0], i]
+                for q in range(n_withdraw[p]):
+                    e = withdraw[p, q]
+                    for gg in range(n_g):
+                        if q > 0 or gg > 0:
+                            base = gg * ml
+                            for i in range(ml):
+                                acc[i] += f2[e, base + i]
+                for i in range(ml):
+                    acc[i] += placed[p, i]
+                    cell[i] = x2[queues[p, 0], i]
+                for q in range(n_queue[p]):
+                    c = queues[p, q]
+                    for gg in range(n_g):
+                        if q > 0 or gg > 0:
+                            base = gg * ml
+                            for i in range(ml):
+                                cell[i] += x2[c, base + i]
+                if t == 0:
+                    for i in range(ml):
+                        lb2[p, i] = cell[i]
+                        db2[p, i] = acc[i]
+                else:
+                    for i in range(ml):
+                        lb2[p, i] += ewma * (cell[i] - lb2[p, i])
+                        db2[p, i] += ewma * (acc[i] - db2[p, i])
             # ---- every run's outputs per municipality (costs apart: from the sums)
             for o in range(n_st):
                 for q in range(n_stock[o]):
                     c = stock[o, q]
                     for gg in range(n_g):
-                        for mm in range(n_m):
-                            kk = gg * n_m + mm
-                            if q == 0 and gg == 0:
-                                for j in range(ln):
-                                    vm[o, mm, j] = x[c, kk, j]
-                            else:
-                                for j in range(ln):
-                                    vm[o, mm, j] += x[c, kk, j]
-            for mm in range(n_m):
-                for j in range(ln):
-                    vm[o_inflow, mm, j] = inflow[mm, j]
-                    vm[o_placed, mm, j] = placed[0, mm, j] + placed[1, mm, j] + placed[2, mm, j]
-                    vm[o_out, mm, j] = hout[mm, j]
-                    vm[o_home, mm, j] = hout[mm, j]
-                for gg in range(1, n_g):
-                    kk = gg * n_m + mm
-                    for j in range(ln):
-                        vm[o_inflow, mm, j] += inflow[kk, j]
-                for ci in range(n_care):
-                    e = care[ci]
-                    for gg in range(n_g):
-                        kk = gg * n_m + mm
-                        for j in range(ln):
-                            vm[o_out, mm, j] += f[e, kk, j]
+                        base = gg * ml
+                        if q == 0 and gg == 0:
+                            for i in range(ml):
+                                vm2[o, i] = x2[c, i]
+                        else:
+                            for i in range(ml):
+                                vm2[o, i] += x2[c, base + i]
+            for i in range(ml):
+                vm2[o_inflow, i] = in2[i]
+                vm2[o_placed, i] = placed[0, i] + placed[1, i] + placed[2, i]
+                vm2[o_out, i] = hout[i]
+                vm2[o_home, i] = hout[i]
+            for gg in range(1, n_g):
+                base = gg * ml
+                for i in range(ml):
+                    vm2[o_inflow, i] += in2[base + i]
+            for ci in range(n_care):
+                e = care[ci]
+                for gg in range(n_g):
+                    base = gg * ml
+                    for i in range(ml):
+                        vm2[o_out, i] += f2[e, base + i]
             # waiting time (Little's law): a municipality's is its pool's
             for p in range(n_p):
                 for s in range(n_seg[p]):
@@ -557,10 +559,10 @@ def _ev_kernel(
                             qd[j] += dbar[p, mm, j]
                     for j in range(ln):
                         dep = max(max(qd[j], ql[j] * inv_cap), tiny)
-                        acc[j] = ql[j] / dep
+                        wq[j] = ql[j] / dep
                     for mm in range(lo, hi):
                         for j in range(ln):
-                            vm[o_wait + p, mm, j] = acc[j]
+                            vm[o_wait + p, mm, j] = wq[j]
             # ---- every run's region totals
             for rr in range(n_r):
                 lo = region_start[rr]
