@@ -261,3 +261,17 @@ def test_kernel_equals_run_batch_on_random_small_baselines(
         ),
     )
     check(compiled(b, scenario, runs, fixed=False, seed=seed))
+
+
+def test_one_compiled_signature_for_every_kind_of_batch() -> None:
+    """Compiling the kernel takes seconds: every batch (one or two age bands, one or many
+    runs, with or without the planner's places, any layout of the inputs) must reuse the
+    same compiled signature."""
+    for groups in (("all",), demo.GROUPS):
+        b = base(groups, two_regions=True)
+        comp = compiled(b, SCENARIOS["baseline"], 3, fixed=False)
+        evkernel.run_ev(comp)
+        comp.extra_places = np.ones((len(PRODUCTS), b.shape[0], 3), order="F")
+        evkernel.run_ev(comp)
+    evkernel.run_ev(compiled(base(), SCENARIOS["faster_assessment_three_regimes"], 1, fixed=True))
+    assert len(evkernel.kernel().signatures) == 1

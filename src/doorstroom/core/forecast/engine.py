@@ -1196,7 +1196,7 @@ def _ev_batch(
     return sums, col, paths.values if paths is not None else None
 
 
-EV_THREADS_FROM = int(os.environ.get("EVK_THREADS_FROM", 200_000))  # runs x months x municipalities
+EV_THREADS_FROM = 200_000  # runs x months x municipalities: region bands on threads
 
 
 def _project_expected(

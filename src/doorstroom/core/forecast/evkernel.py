@@ -165,7 +165,7 @@ def prepare(comp: Compiled) -> tuple[Any, ...]:
     ready = np.array([C_INDEX[c] for c in READY], dtype=np.int64)
     care = np.asarray(CARE_EXIT_EDGES, dtype=np.int64)
     region_start = np.r_[units.starts, m].astype(np.int64)
-    price = b.price_per_day.astype(F32)  # (P, M)
+    price = np.ascontiguousarray(b.price_per_day, dtype=F32)  # (P, M)
     n_r = units.starts.size
     # the mean price per region in float32, as run_batch computes it
     price_r = np.zeros((n_p, n_r), dtype=F32)
@@ -179,7 +179,7 @@ def prepare(comp: Compiled) -> tuple[Any, ...]:
         x0,
         _blocked(pu, blocks, lanes).reshape(blocks, len(comp.regimes), -1, k * lanes),
         _blocked(stay, blocks, lanes).reshape(blocks, len(comp.regimes), n_c, k * lanes),
-        comp.regime_of.astype(np.int64),
+        np.ascontiguousarray(comp.regime_of, dtype=np.int64),
         EV_SRC.astype(np.int64),
         EV_DST.astype(np.int64),
         into,
@@ -187,7 +187,7 @@ def prepare(comp: Compiled) -> tuple[Any, ...]:
         _blocked(comp.rate.reshape(k, runs), blocks, lanes),
         exposure,
         tfac,
-        pl.homes.astype(F32),
+        np.ascontiguousarray(pl.homes, dtype=F32),
         ready,
         queues,
         n_queue,
@@ -210,7 +210,7 @@ def prepare(comp: Compiled) -> tuple[Any, ...]:
         price,
         price_r,
         uniform,
-        pl.days.astype(F32),
+        np.ascontiguousarray(pl.days, dtype=F32),
         g,
         m,
         runs,
