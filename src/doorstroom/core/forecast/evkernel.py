@@ -314,6 +314,10 @@ def _ev_kernel(
     x = np.empty((n_c, n_k, ln), dtype=np.float32)
     f = np.empty((n_e, n_k, ln), dtype=np.float32)
     inflow = np.empty((n_k, ln), dtype=np.float32)
+    growth = np.empty((n_k, ln), dtype=np.float64)
+    step = np.empty((n_k, ln), dtype=np.float64)
+    tf0 = np.float64(tfac[0]) if n_t > 0 else 0.0  # years at mid-month: 0.5 / 12
+    tf1 = 1.0 / 12.0
     hout = np.empty(ml, dtype=np.float32)
     placed = np.empty((n_p, ml), dtype=np.float32)
     lbar = np.zeros((n_p, n_m, ln), dtype=np.float32)
@@ -351,6 +355,11 @@ def _ev_kernel(
                 v = x0[c, k]
                 for j in range(ln):
                     x[c, k, j] = v
+        for k in range(n_k):
+            for j in range(ln):
+                lt = np.float64(log_trend[blk, k, j])
+                growth[k, j] = np.exp(lt * tf0)
+                step[k, j] = np.exp(lt * tf1)
         for t in range(n_t):
             r = regime_of[t]
             # ---- hazard flows on the stocks at the start of the month (progress included)
@@ -366,12 +375,13 @@ def _ev_kernel(
                 d = edst[e]
                 for i in range(kl):
                     x2[d, i] += f2[e, i]
-            # ---- applications
-            tf = tfac[t]
+            # ---- applications: exp(log_trend * (t + 0.5) / 12) as a running product in
+            # float64 (one exp per run and cell, not per month: within a float32 ulp)
             for k in range(n_k):
                 ex = exposure[t, k]
                 for j in range(ln):
-                    lam = np.exp(log_trend[blk, k, j] * tf)
+                    lam = np.float32(growth[k, j])
+                    growth[k, j] *= step[k, j]
                     lam = lam * rate[blk, k, j]
                     lam = lam * ex
                     inflow[k, j] = lam
