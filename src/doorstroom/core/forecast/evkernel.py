@@ -86,7 +86,10 @@ def jit(fn: Fn) -> Fn:
     type hints); numba is imported here, on first use (the import takes most of a second)."""
     import numba
 
-    return cast(Fn, numba.njit(cache=True, nogil=True)(fn))
+    try:
+        return cast(Fn, numba.njit(cache=True, nogil=True)(fn))
+    except RuntimeError:  # no writable cache directory (a read-only install): compile each time
+        return cast(Fn, numba.njit(cache=False, nogil=True)(fn))
 
 
 def _padded(rows: list[list[int]]) -> tuple[I64Array, I64Array]:
