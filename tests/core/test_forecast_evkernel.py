@@ -280,12 +280,10 @@ def test_one_compiled_signature_for_every_kind_of_batch() -> None:
 def test_region_bands_on_threads_equal_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large expected-value runs put their batches on threads (the kernel releases the GIL);
     the result is the same, bit for bit, as running them one after another."""
-    from doorstroom.core.forecast import engine
-
     b = base()
     cfg = RunConfig(mode="expected", runs=40, seed=8, workers=2)
     here = project(b, SCENARIOS["cut_places"], cfg)
-    monkeypatch.setattr(engine, "EV_THREADS_FROM", 0)
+    monkeypatch.setattr(evkernel, "THREADS_FROM", 0)
     threads = project(b, SCENARIOS["cut_places"], cfg)
     np.testing.assert_array_equal(here.mean, threads.mean)
     for q in here.quantiles:

@@ -1196,9 +1196,6 @@ def _ev_batch(
     return sums, col, paths.values if paths is not None else None
 
 
-EV_THREADS_FROM = 200_000  # runs x months x municipalities: region bands on threads
-
-
 def _project_expected(
     baseline: Baseline,
     scenario: Scenario,
@@ -1220,10 +1217,12 @@ def _project_expected(
 
     # region bands run in the compiled kernel, which releases the GIL: threads, no fork;
     # small runs in this thread (a thread's start costs more than it saves)
+    from doorstroom.core.forecast import evkernel  # (numba itself is imported on first use)
+
     kernel = not every and not cfg.keep_paths
     if workers == 1:
         results = [_ev_batch(baseline, scenario, cfg, batches[0])]
-    elif kernel and cfg.runs * baseline.months * units.m < EV_THREADS_FROM:
+    elif kernel and cfg.runs * baseline.months * units.m < evkernel.THREADS_FROM:
         results = [_ev_batch(baseline, scenario, cfg, b) for b in batches]
     elif kernel:
         with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -66,6 +66,7 @@ F32 = np.float32
 I64Array = npt.NDArray[np.int64]
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
+THREADS_FROM = 200_000  # runs x months x municipalities: batches on threads from here
 LANES = 32  # at most this many runs per block: the vectorised inner loops
 
 
