@@ -1373,6 +1373,12 @@ def _ev_batch(
         if every
         else UnitBuffer(regions, shape, n_runs)
     )
+    if lean and isinstance(col, UnitBuffer):
+        # the compiled kernel: the same arithmetic as run_batch, every run's region totals
+        # straight into the buffer
+        from doorstroom.core.forecast import evkernel
+
+        return evkernel.run_ev(comp, col.values), col, None
     cols = [col]
     paths = Paths(n_runs, shape) if cfg.keep_paths else None
     if paths is not None:
@@ -1402,8 +1408,18 @@ def _project_expected(
     size = -(-cfg.runs // workers)
     batches = [(i, min(size, cfg.runs - i * size)) for i in range(workers)]
 
+    # region bands run in the compiled kernel, which releases the GIL: threads, no fork;
+    # small runs in this thread (a thread's start costs more than it saves)
+    from doorstroom.core.forecast import evkernel  # (numba itself is imported on first use)
+
+    kernel = not every and not cfg.keep_paths
     if workers == 1:
         results = [_ev_batch(baseline, scenario, cfg, batches[0])]
+    elif kernel and cfg.runs * baseline.months * units.m < evkernel.THREADS_FROM:
+        results = [_ev_batch(baseline, scenario, cfg, b) for b in batches]
+    elif kernel:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda b: _ev_batch(baseline, scenario, cfg, b), batches))
     else:
         ctx = _context()
         if ctx is not None:
@@ -1489,7 +1505,9 @@ def final_state(b: Baseline, months: int, scenario: Scenario = BASELINE) -> Floa
     comp = compile_batch(pl, draws, stochastic=False)
     m, g = b.shape
     state = np.zeros((len(COMPARTMENTS), g, m, 1))
-    run_batch(comp, stochastic=False, rng=None, sampler=None, state_out=state)
+    from doorstroom.core.forecast import evkernel  # the compiled run_batch (expected value)
+
+    evkernel.run_ev(comp, state_out=state)
     return np.asarray(state[..., 0].transpose(0, 2, 1), dtype=np.float64)
 
 
