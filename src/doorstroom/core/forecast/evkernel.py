@@ -22,7 +22,7 @@ per-run values, like the lean path of ``run_batch`` up to the order of the addit
 runs), every run's region totals (O, R, T, B) (what ``UnitBuffer`` collects on the lean
 path) and the final state (C, G, M, B).
 
-numba is imported on first use (about 0.8 s), and the compiled kernel is cached on disk
+The kernel is compiled on first use (``kernels.jit``) and cached on disk
 (``cache=True``, in ``__pycache__`` or numba's user cache): only the first call in a fresh
 checkout compiles (about 15 s); a later process loads it on its first call (about 1.2 s,
 mostly numba setting itself up). Every batch uses one compiled signature (tested).
@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from doorstroom.core.forecast import kernels
 from doorstroom.core.forecast.engine import (
     APPLIED,
     CARE_EXIT_EDGES,
@@ -64,7 +65,6 @@ from doorstroom.core.forecast.model import (
 
 F32 = np.float32
 I64Array = npt.NDArray[np.int64]
-Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 THREADS_FROM = 200_000  # runs x months x municipalities: batches on threads from here
 LANES = 32  # at most this many runs per block: the vectorised inner loops
@@ -80,17 +80,6 @@ def lanes_for(runs: int, cells: int = 0) -> tuple[int, int]:
     if lanes > 8:
         lanes = -(-lanes // 8) * 8
     return blocks, lanes
-
-
-def jit(fn: Fn) -> Fn:
-    """``numba.njit(cache=True, nogil=True)`` with the function's own type (numba has no
-    type hints); numba is imported here, on first use (the import takes most of a second)."""
-    import numba
-
-    try:
-        return cast(Fn, numba.njit(cache=True, nogil=True)(fn))
-    except RuntimeError:  # no writable cache directory (a read-only install): compile each time
-        return cast(Fn, numba.njit(cache=False, nogil=True)(fn))
 
 
 def _padded(rows: list[list[int]]) -> tuple[I64Array, I64Array]:
@@ -247,7 +236,7 @@ def kernel() -> Callable[..., None]:
     """The compiled kernel (compiled or loaded from the cache on the first call)."""
     with _LOCK:
         if not _KERNEL:
-            _KERNEL.append(jit(_ev_kernel))
+            _KERNEL.append(kernels.jit(_ev_kernel))
         return _KERNEL[0]
 
 

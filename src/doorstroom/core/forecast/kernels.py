@@ -32,8 +32,12 @@ IntArray = npt.NDArray[np.intp]
 
 def jit(fn: F) -> F:
     """``numba.njit`` with an on-disk cache (compiled once per machine, then loaded in
-    ~0.1 s), without the GIL (threads run kernels side by side)."""
-    return cast(F, numba.njit(cache=True, nogil=True)(fn))
+    ~0.1 s), without the GIL (threads run kernels side by side), with the function's own
+    type (numba has no type hints)."""
+    try:
+        return cast(F, numba.njit(cache=True, nogil=True)(fn))
+    except RuntimeError:  # no writable cache directory (a read-only install): compile each time
+        return cast(F, numba.njit(cache=False, nogil=True)(fn))
 
 
 # constants of the sampler's table layout (see sampler.py); repeated here as plain ints so
