@@ -288,11 +288,3 @@ def test_region_bands_on_threads_equal_the_calling_thread(monkeypatch: pytest.Mo
     np.testing.assert_array_equal(here.mean, threads.mean)
     for q in here.quantiles:
         np.testing.assert_array_equal(here.quantiles[q], threads.quantiles[q])
-
-
-def test_jit_compiles_without_a_cache_where_it_cannot_cache() -> None:
-    """A read-only install has no cache directory: the kernel is compiled each time instead."""
-    namespace: dict[str, object] = {}
-    exec(compile("def twice(x):\n    return 2 * x\n", "<string>", "exec"), namespace)  # noqa: S102
-    twice = evkernel.jit(namespace["twice"])  # type: ignore[arg-type]
-    assert twice(21) == 42

@@ -179,3 +179,11 @@ def test_random_lanes_are_numpys_sfc64_taken_in_turn() -> None:
     np.testing.assert_array_equal(again, kernels.sfc64_lanes(np.arange(12, dtype=np.uint64)))
     u = (out >> np.uint64(11)).astype(np.float64) / 2.0**53
     assert abs(u.mean() - 0.5) < 0.03
+
+
+def test_jit_compiles_without_a_cache_where_it_cannot_cache() -> None:
+    """A read-only install has no cache directory: the kernel is compiled each time instead."""
+    namespace: dict[str, object] = {}
+    exec(compile("def twice(x):\n    return 2 * x\n", "<string>", "exec"), namespace)  # noqa: S102
+    twice = kernels.jit(namespace["twice"])  # type: ignore[arg-type]
+    assert twice(21) == 42
