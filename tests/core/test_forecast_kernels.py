@@ -174,9 +174,10 @@ def test_random_lanes_are_numpys_sfc64_taken_in_turn() -> None:
     out = np.empty(400 * kernels.LANES, dtype=np.uint64)
     kernels.sfc64_lanes_fill(state, out)
     np.testing.assert_array_equal(out[:: kernels.LANES], bg.random_raw(400))
-    assert len({tuple(out[k :: kernels.LANES][:4]) for k in range(kernels.LANES)}) == 4
-    again = kernels.sfc64_lanes(np.arange(12, dtype=np.uint64))
-    np.testing.assert_array_equal(again, kernels.sfc64_lanes(np.arange(12, dtype=np.uint64)))
+    assert len({tuple(out[k :: kernels.LANES][:4]) for k in range(kernels.LANES)}) == kernels.LANES
+    seeds = np.arange(3 * kernels.LANES, dtype=np.uint64)
+    again = kernels.sfc64_lanes(seeds)
+    np.testing.assert_array_equal(again, kernels.sfc64_lanes(seeds))
     u = (out >> np.uint64(11)).astype(np.float64) / 2.0**53
     assert abs(u.mean() - 0.5) < 0.03
 
@@ -187,3 +188,14 @@ def test_jit_compiles_without_a_cache_where_it_cannot_cache() -> None:
     exec(compile("def twice(x):\n    return 2 * x\n", "<string>", "exec"), namespace)  # noqa: S102
     twice = kernels.jit(namespace["twice"])  # type: ignore[arg-type]
     assert twice(21) == 42
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    p=st.lists(st.floats(-0.125, 1.125, width=32), min_size=1, max_size=200),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_compiled_class_choice_equals_numpy(p: list[float], seed: int) -> None:
+    pp = np.asarray(p + list(smp.P_GRID), dtype=np.float32)  # the grid points themselves too
+    u = np.random.default_rng(seed).random(pp.size)
+    np.testing.assert_array_equal(smp.class_base(pp, u), smp.class_base_numpy(pp, u))

@@ -18,7 +18,7 @@ random; the total is exact and a pool is never overfilled). Phase progression (`
 x_2``) moves the expected number rounded at random: it changes no stock, only the phase.
 
 Random numbers: parameter draws come from stream ``(seed, 1, batch)``, process noise from
-``(seed, 2, batch)``: it seeds four interleaved SFC64 lanes (``kernels.sfc64_lanes``) that
+``(seed, 2, batch)``: it seeds 32 interleaved SFC64 lanes (``kernels.sfc64_lanes``) that
 give each month's one 32-bit word per draw, and gives the offsets of the shares itself;
 each month consumes a fixed amount of random words in a fixed layout, whatever the
 scenario. So a scenario and the baseline share all random numbers (common
@@ -608,7 +608,7 @@ def run_batch(
     poisson = np.zeros(n, dtype=np.intp)
     inflow = np.empty(n, dtype=F32)
     bits_per_month = (N_EDGES + len(PROGRESS_EDGES) + 1) * n
-    if stochastic:  # the month's random words: 4 SFC64 lanes seeded from the batch stream
+    if stochastic:  # the month's random words: SFC64 lanes seeded from the batch stream
         assert rng is not None
         lanes = kernels.sfc64_lanes(rng.bit_generator.random_raw(3 * kernels.LANES))
         words = np.empty(-(-bits_per_month // (2 * kernels.LANES)) * kernels.LANES, np.uint64)

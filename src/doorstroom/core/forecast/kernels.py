@@ -543,53 +543,59 @@ def month_rest(
                 out[oi[7 + p], u, b] = _little(acc[b], acc2[b])
 
 
+@jit
+def class_rows(
+    p: F32Array,
+    u: npt.NDArray[np.float64],
+    grid: npt.NDArray[np.float64],
+    rows: int,
+    out: npt.NDArray[np.intp],
+) -> None:
+    """``sampler.class_base`` over 1-D arrays: the grid class just below or above ``p``
+    (``u < w``: above, ``w`` the position of ``p`` between them), times ``rows``."""
+    n_g = grid.size
+    for j in range(p.size):
+        pc = min(max(np.float64(p[j]), 0.0), 1.0)
+        hi = 0
+        while hi < n_g and grid[hi] <= pc:  # searchsorted(side="right")
+            hi += 1
+        hi = min(max(hi, 1), n_g - 1)
+        lo = hi - 1
+        w = (pc - grid[lo]) / (grid[hi] - grid[lo])
+        out[j] = (hi if u[j] < w else lo) * rows
+
+
 # ---------------------------------------------------------------- random words
-LANES = 4
+LANES = 32
 
 
 @jit
 def sfc64_lanes_fill(state: npt.NDArray[np.uint64], out: npt.NDArray[np.uint64]) -> None:
-    """Random 64-bit words from ``LANES`` independent SFC64 generators (Chris
-    Doty-Humphrey's Small Fast Chaotic generator, as numpy's ``SFC64``), taken in turn:
-    ``out[i]`` comes from lane ``i % LANES``. ``state`` (LANES, 4): a, b, c, counter per
-    lane, updated in place. One SFC64 is a chain of dependent steps (~2 ns a word); four
-    interleaved chains keep the processor busy (~4x the words per second). ``out.size``
-    must be a multiple of ``LANES``."""
+    """Random 64-bit words from ``L`` independent SFC64 generators (Chris Doty-Humphrey's
+    Small Fast Chaotic generator, as numpy's ``SFC64``), taken in turn: ``out[i]`` comes
+    from lane ``i % L``. ``state`` (L, 4): a, b, c, counter per lane, updated in place. One
+    SFC64 is a chain of dependent steps (~2 ns a word); with 32 lanes side by side the
+    compiler uses vector instructions (measured: 32 lanes 0.12 s, 4 lanes 0.20 s, numpy's
+    ``random_raw`` 0.42 s for a batch's words). ``out.size`` must be a multiple of L."""
     s11, s3, r24, r40 = np.uint64(11), np.uint64(3), np.uint64(24), np.uint64(40)
     one = np.uint64(1)
-    a0, b0, c0, w0 = state[0, 0], state[0, 1], state[0, 2], state[0, 3]
-    a1, b1, c1, w1 = state[1, 0], state[1, 1], state[1, 2], state[1, 3]
-    a2, b2, c2, w2 = state[2, 0], state[2, 1], state[2, 2], state[2, 3]
-    a3, b3, c3, w3 = state[3, 0], state[3, 1], state[3, 2], state[3, 3]
-    for i in range(0, out.size, 4):
-        t0 = a0 + b0 + w0
-        t1 = a1 + b1 + w1
-        t2 = a2 + b2 + w2
-        t3 = a3 + b3 + w3
-        w0 += one
-        w1 += one
-        w2 += one
-        w3 += one
-        a0 = b0 ^ (b0 >> s11)
-        a1 = b1 ^ (b1 >> s11)
-        a2 = b2 ^ (b2 >> s11)
-        a3 = b3 ^ (b3 >> s11)
-        b0 = c0 + (c0 << s3)
-        b1 = c1 + (c1 << s3)
-        b2 = c2 + (c2 << s3)
-        b3 = c3 + (c3 << s3)
-        c0 = ((c0 << r24) | (c0 >> r40)) + t0
-        c1 = ((c1 << r24) | (c1 >> r40)) + t1
-        c2 = ((c2 << r24) | (c2 >> r40)) + t2
-        c3 = ((c3 << r24) | (c3 >> r40)) + t3
-        out[i] = t0
-        out[i + 1] = t1
-        out[i + 2] = t2
-        out[i + 3] = t3
-    state[0, 0], state[0, 1], state[0, 2], state[0, 3] = a0, b0, c0, w0
-    state[1, 0], state[1, 1], state[1, 2], state[1, 3] = a1, b1, c1, w1
-    state[2, 0], state[2, 1], state[2, 2], state[2, 3] = a2, b2, c2, w2
-    state[3, 0], state[3, 1], state[3, 2], state[3, 3] = a3, b3, c3, w3
+    n_l = state.shape[0]
+    a = state[:, 0].copy()
+    b = state[:, 1].copy()
+    c = state[:, 2].copy()
+    w = state[:, 3].copy()
+    for i in range(0, out.size, n_l):
+        for k in range(n_l):
+            t = a[k] + b[k] + w[k]
+            w[k] += one
+            a[k] = b[k] ^ (b[k] >> s11)
+            b[k] = c[k] + (c[k] << s3)
+            c[k] = ((c[k] << r24) | (c[k] >> r40)) + t
+            out[i + k] = t
+    state[:, 0] = a
+    state[:, 1] = b
+    state[:, 2] = c
+    state[:, 3] = w
 
 
 def sfc64_lanes(seed_words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:

@@ -162,8 +162,22 @@ def table_error() -> float:
 
 
 def class_base(p: F32Array, u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
-    """Row offset (class * ROWS) for each probability ``p``: the grid class just below or
-    above ``p``, chosen with ``u`` (uniform) so that the class is ``p`` on average."""
+    """Row offset (class * ROWS * COLS) for each probability ``p``: the grid class just
+    below or above ``p``, chosen with ``u`` (uniform) so that the class is ``p`` on average
+    (compiled: ``kernels.class_rows``; :func:`class_base_numpy` is the reference)."""
+    out = np.empty(p.shape, dtype=np.intp)
+    kernels.class_rows(
+        np.ascontiguousarray(p, dtype=np.float32).reshape(-1),
+        np.ascontiguousarray(u, dtype=np.float64).reshape(-1),
+        _GRID,
+        ROWS * COLS,
+        out.reshape(-1),
+    )
+    return out
+
+
+def class_base_numpy(p: F32Array, u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """:func:`class_base` in numpy."""
     grid = np.asarray(P_GRID)
     pc = np.clip(p.astype(np.float64), 0.0, 1.0)
     hi = np.clip(np.searchsorted(grid, pc, side="right"), 1, len(grid) - 1)
@@ -171,6 +185,9 @@ def class_base(p: F32Array, u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     w = (pc - grid[lo]) / (grid[hi] - grid[lo])
     cls = np.where(u < w, hi, lo)
     return (cls * ROWS * COLS).astype(np.intp)
+
+
+_GRID = np.asarray(P_GRID, dtype=np.float64)
 
 
 POISSON_BASE = 0  # class 0 is Poisson
