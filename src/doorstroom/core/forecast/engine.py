@@ -1,9 +1,12 @@
 """The projection engine: expected-value mode and stochastic mode on one compiled model.
 
 Layout: the state of a batch of ``B`` runs is one float32 array ``X[c, n]`` with
-``n = (run, municipality, group)`` flattened (runs outermost), so that every step is a few
+``n = (group, municipality, run)`` flattened (runs innermost), so that every step is a few
 numpy calls over all runs, municipalities and groups at once; there is no Python loop over
-runs, municipalities or states, only over the months and over the four draw stages.
+runs, municipalities or states, only over the months. The stochastic month runs as compiled
+kernels (``kernels.py``: hazards, then homes, placements and outputs), the expected-value
+region bands as one compiled kernel (``evkernel.py``); the numpy month of ``run_batch``
+stays as the reference they are tested against.
 
 **Expected-value mode** (``mode="expected"``): deterministic mean flows for each parameter
 draw (flows = stock x probability, placements = min(queue, free places) shared in proportion
@@ -12,7 +15,7 @@ exported to XMILE and compared with PySD.
 
 **Stochastic mode** (``mode="stochastic"``): the same model with binomial process noise on
 every hazard (a multinomial per compartment, drawn as conditional binomials in four stages
-with the table sampler of ``sampler.py``), Poisson applications, and integer placements and
+with the table sampler of ``sampler.py``/``kernels.py``), Poisson applications, and integer placements and
 homes shared by systematic sampling (each queue's share is its expected share, rounded at
 random; the total is exact and a pool is never overfilled). Phase progression (``x_1 ->
 x_2``) moves the expected number rounded at random: it changes no stock, only the phase.
