@@ -38,11 +38,8 @@ from doorstroom.core.forecast.scenario import (
     Scenario,
     plan,
 )
+from tests.core.test_forecast import AREA, POP  # the one-region test area
 
-AREA = demo.area_of(
-    [("Testregio", [("GM0001", "Centrum"), ("GM0002", "Midden"), ("GM0003", "Klein")])]
-)
-POP = [60_000, 25_000, 12_000]
 AREA2 = demo.area_of(
     [
         ("Noord", [("GM0011", "Noordstad"), ("GM0012", "Dorp"), ("GM0013", "Gehucht")]),

@@ -240,6 +240,43 @@ def kernel() -> Callable[..., None]:
         return _KERNEL[0]
 
 
+def _pooled_py(
+    x2: F32Array,
+    comps: I64Array,
+    n_comps: int,
+    n_g: int,
+    ml: int,
+    seg_start: I64Array,
+    n_seg: int,
+    pm2: F32Array,
+    per_m: F32Array,
+    pooled: F32Array,
+) -> None:
+    """Sum the compartments ``comps[:n_comps]`` over every group into ``pm2`` (the
+    (municipality, lane) block, also seen as ``per_m``), then over the municipalities of
+    each pool into ``pooled`` (pool, lane); the additions in ``run_batch``'s order."""
+    ln = per_m.shape[1]
+    for i in range(ml):
+        pm2[i] = x2[comps[0], i]
+    for q in range(n_comps):
+        c = comps[q]
+        for gg in range(n_g):
+            if q > 0 or gg > 0:
+                base = gg * ml
+                for i in range(ml):
+                    pm2[i] += x2[c, base + i]
+    for s in range(n_seg):
+        lo = seg_start[s]
+        for j in range(ln):
+            pooled[s, j] = per_m[lo, j]
+        for mm in range(lo + 1, seg_start[s + 1]):
+            for j in range(ln):
+                pooled[s, j] += per_m[mm, j]
+
+
+_pooled = kernels.jit(_pooled_py)
+
+
 # ---------------------------------------------------------------- the kernel (numba)
 def _ev_kernel(
     x0: F32Array,  # (C, K) initial stocks, K = G*M cells (group-major)
@@ -414,22 +451,10 @@ def _ev_kernel(
             for p in range(n_p):
                 add = has_extra and t >= extra_from
                 # occupancy per municipality, then per pool: free places
-                for i in range(ml):
-                    pm2[i] = x2[occupying[p, 0], i]
-                for q in range(n_occ[p]):
-                    c = occupying[p, q]
-                    for gg in range(n_g):
-                        if q > 0 or gg > 0:
-                            base = gg * ml
-                            for i in range(ml):
-                                pm2[i] += x2[c, base + i]
+                _pooled(
+                    x2, occupying[p], n_occ[p], n_g, ml, seg_start[p], n_seg[p], pm2, per_m, pooled
+                )
                 for s in range(n_seg[p]):
-                    lo = seg_start[p, s]
-                    for j in range(ln):
-                        pooled[s, j] = per_m[lo, j]
-                    for mm in range(lo + 1, seg_start[p, s + 1]):
-                        for j in range(ln):
-                            pooled[s, j] += per_m[mm, j]
                     cp = cap[p, s, t]
                     if add:
                         for j in range(ln):
@@ -438,22 +463,10 @@ def _ev_kernel(
                         for j in range(ln):
                             free[s, j] = max(cp - pooled[s, j], zero)
                 # queues per municipality, then per pool: the share placed
-                for i in range(ml):
-                    pm2[i] = x2[queues[p, 0], i]
-                for q in range(n_queue[p]):
-                    c = queues[p, q]
-                    for gg in range(n_g):
-                        if q > 0 or gg > 0:
-                            base = gg * ml
-                            for i in range(ml):
-                                pm2[i] += x2[c, base + i]
+                _pooled(
+                    x2, queues[p], n_queue[p], n_g, ml, seg_start[p], n_seg[p], pm2, per_m, pooled
+                )
                 for s in range(n_seg[p]):
-                    lo = seg_start[p, s]
-                    for j in range(ln):
-                        pooled[s, j] = per_m[lo, j]
-                    for mm in range(lo + 1, seg_start[p, s + 1]):
-                        for j in range(ln):
-                            pooled[s, j] += per_m[mm, j]
                     for j in range(ln):
                         w = pooled[s, j]
                         frac[s, j] = min(w, free[s, j]) / (w if w > zero else one)

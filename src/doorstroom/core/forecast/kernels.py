@@ -293,6 +293,23 @@ def _little(queue: np.float32, departures: np.float32) -> np.float32:
 
 
 @jit
+def _wait_over(
+    lbar: F32Array, dbar: F32Array, lo: int, hi: int, q: F32Array, d: F32Array, out: F32Array
+) -> None:
+    """``out[b]``: Little's-law waiting time of municipalities ``lo:hi`` together (their
+    smoothed queues and departures (M, B) added up in order); ``q``, ``d`` scratch (B,)."""
+    zero = np.float32(0.0)
+    q[:] = zero
+    d[:] = zero
+    for m in range(lo, hi):
+        for b in range(q.size):
+            q[b] += lbar[m, b]
+            d[b] += dbar[m, b]
+    for b in range(q.size):
+        out[b] = _little(q[b], d[b])
+
+
+@jit
 def _add_rows(dst: F32Array, a: F32Array, comps: IntArray, lo: int, hi: int, m: int) -> None:
     """``dst[:] += a[c, g, m, :]`` for the compartments ``comps[lo:hi]`` and every group,
     compartment by compartment, group by group (the engine's order)."""
@@ -510,14 +527,7 @@ def month_rest(
     for p in range(n_p):
         for si in range(s_ptr[p], s_ptr[p + 1]):
             lo, hi = s_start[si], s_end[si]
-            acc[:] = zero
-            acc2[:] = zero
-            for m in range(lo, hi):
-                for b in range(n_b):
-                    acc[b] += lbar[p, m, b]
-                    acc2[b] += dbar[p, m, b]
-            for b in range(n_b):
-                tot[b] = _little(acc[b], acc2[b])
+            _wait_over(lbar[p], dbar[p], lo, hi, acc, acc2, tot)
             for m in range(lo, hi):
                 out[oi[7 + p], m] = tot
     # ---- region totals
@@ -533,14 +543,7 @@ def month_rest(
                 for b in range(n_b):
                     dst[b] += src[b]
         for p in range(n_p):
-            acc[:] = zero
-            acc2[:] = zero
-            for m in range(lo, hi):
-                for b in range(n_b):
-                    acc[b] += lbar[p, m, b]
-                    acc2[b] += dbar[p, m, b]
-            for b in range(n_b):
-                out[oi[7 + p], u, b] = _little(acc[b], acc2[b])
+            _wait_over(lbar[p], dbar[p], lo, hi, acc, acc2, out[oi[7 + p], u])
 
 
 @jit
