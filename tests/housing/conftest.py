@@ -12,14 +12,13 @@ from doorstroom.accounts.models import User
 from doorstroom.audit.services import Actor
 from doorstroom.clients.models import Client
 from doorstroom.core.journey import Product
-from doorstroom.core.roles import OrganisationKind, Role
+from doorstroom.core.roles import Role
 from doorstroom.housing import services
 from doorstroom.housing.models import Home
 from doorstroom.journey import services as journey
 from doorstroom.reference.models import Municipality
 from tests.conftest import Side
-from tests.factories import FacilityFactory
-from tests.journey.conftest import Team, days_ago
+from tests.journey.conftest import Team, days_ago, make_team
 
 
 @dataclass
@@ -74,28 +73,7 @@ class Housing:
 
 @pytest.fixture
 def housing(own_side: Side, make_user: Callable[..., User]) -> Housing:
-    provider = own_side.organisations[OrganisationKind.CARE_PROVIDER]
-    team = Team(
-        side=own_side,
-        officer=make_user(Role.ACCESS_OFFICER, own_side),
-        coordinator=make_user(Role.PLACEMENT_COORDINATOR, own_side),
-        provider=make_user(Role.CARE_PROVIDER, own_side),
-        municipal=make_user(Role.MUNICIPAL_OFFICER, own_side),
-        bw=FacilityFactory(
-            provider=provider,
-            region=own_side.region,
-            municipality=own_side.municipality,
-            facility_type="bw_intramural",
-            places=20,
-        ),
-        bt=FacilityFactory(
-            provider=provider,
-            region=own_side.region,
-            municipality=Municipality.objects.get(code="GM1952"),
-            facility_type="bt_cluster",
-            places=1,
-        ),
-    )
+    team = make_team(own_side, make_user, bw_places=20)
     return Housing(
         team=team,
         association=make_user(Role.HOUSING_ASSOCIATION, own_side),

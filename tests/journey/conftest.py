@@ -104,8 +104,9 @@ class Team:
         return client
 
 
-@pytest.fixture
-def team(own_side: Side, make_user: Callable[..., User]) -> Team:
+def make_team(own_side: Side, make_user: Callable[..., User], *, bw_places: int) -> Team:
+    """The region's people (access, placement, provider, municipality) and two facilities:
+    a BW house with ``bw_places`` places in the own municipality, one BT place in GM1952."""
     provider_org = own_side.organisations[OrganisationKind.CARE_PROVIDER]
     return Team(
         side=own_side,
@@ -118,7 +119,7 @@ def team(own_side: Side, make_user: Callable[..., User]) -> Team:
             region=own_side.region,
             municipality=own_side.municipality,
             facility_type="bw_intramural",
-            places=2,
+            places=bw_places,
         ),
         bt=FacilityFactory(
             provider=provider_org,
@@ -128,3 +129,8 @@ def team(own_side: Side, make_user: Callable[..., User]) -> Team:
             places=1,
         ),
     )
+
+
+@pytest.fixture
+def team(own_side: Side, make_user: Callable[..., User]) -> Team:
+    return make_team(own_side, make_user, bw_places=2)
